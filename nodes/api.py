@@ -1,0 +1,86 @@
+"""The node API: a node type is a small declarative class.
+
+    class Resize(Node):
+        type = "image.resize"
+        title = "Resize an image"
+        inputs = {"image": Input(PortKind.IMAGE)}
+        outputs = {"image": Output(PortKind.IMAGE)}
+
+        class Params(NodeParams):
+            width: int = Field(512, ge=1, le=8192, description="Output width in pixels")
+
+        def run(self, ctx, inputs, params):
+            return {"image": inputs["image"].resize((params.width, ...))}
+
+The type name and version are part of every cache key: bump `version` whenever outputs change
+for the same inputs and params. Module-level imports of heavy libraries (torch, diffusers) belong
+inside `run`, so listing or validating graphs stays fast.
+"""
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any, ClassVar
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from nodes.context import NodeContext
+from nodes.ports import Input, Output
+
+FILE_PARAM_FLAG = "x-reelgraph-file"
+
+
+class NodeParams(BaseModel):
+    """Base of every node's params model: unknown params are an error, not silently ignored."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+def file_param(default: Any = ..., *, description: str, **kwargs: Any) -> Any:
+    """A param holding a workspace path (or a list of them) whose *contents* feed the cache key:
+    editing the file re-runs the node even though the path is unchanged."""
+    return Field(default, description=description, json_schema_extra={FILE_PARAM_FLAG: True}, **kwargs)
+
+
+@dataclass(frozen=True)
+class Resources:
+    """What one execution needs. Engines schedule on it (GPU slots, Ray num_gpus/num_cpus)."""
+
+    gpus: float = 0
+    gpu_memory_gb: float = 0
+    cpus: float = 1
+
+
+class Node(ABC):
+    type: ClassVar[str]
+    version: ClassVar[int] = 1
+    title: ClassVar[str] = ""
+    category: ClassVar[str] = ""
+    inputs: ClassVar[Mapping[str, Input]] = {}
+    outputs: ClassVar[Mapping[str, Output]] = {}
+    Params: ClassVar[type[NodeParams]] = NodeParams
+    resources: ClassVar[Resources] = Resources()
+    # A non-deterministic node mixes the run id into its cache key, so it never hits the cache.
+    deterministic: ClassVar[bool] = True
+    # Attempts after the first when the node raises something other than a NodeError.
+    retries: ClassVar[int] = 0
+
+    @abstractmethod
+    def run(self, ctx: NodeContext, inputs: dict[str, Any], params: Any) -> dict[str, Any]:
+        """Compute the outputs ({port: value}) from the inputs ({port: value}) and params."""
+
+    @classmethod
+    def description(cls) -> str:
+        return (cls.__doc__ or "").strip()
+
+    @classmethod
+    def file_params(cls) -> list[str]:
+        """Names of params whose file contents are part of the cache key."""
+        return [name for name, info in cls.Params.model_fields.items()
+                if isinstance(info.json_schema_extra, dict) and info.json_schema_extra.get(FILE_PARAM_FLAG)]
+
+    @classmethod
+    def model_ids(cls, params: NodeParams) -> list[str]:
+        """Model identities this node loads (hub id@revision or weights path), for lineage."""
+        return []

@@ -1,0 +1,11 @@
+"""The built-in node library, one module per domain, listed explicitly."""
+from __future__ import annotations
+
+from nodes.api import Node
+
+
+def builtin_node_types() -> list[type[Node]]:
+    from nodes import image, text, util
+
+    modules = [image, text, util]
+    return [node_type for module in modules for node_type in module.NODE_TYPES]

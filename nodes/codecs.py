@@ -1,0 +1,199 @@
+"""Codecs: how each port kind's value becomes an artifact and back.
+
+An artifact is the sha256 of its bytes plus metadata. Composite values (a list of images, a frame
+sequence) are stored as a small JSON manifest that lists the blobs it is made of; the manifest's
+hash is the artifact's hash, so equal contents give equal hashes on every machine.
+"""
+from __future__ import annotations
+
+import io
+import json
+from abc import ABC, abstractmethod
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+from nodes.context import BlobStore
+from nodes.ports import PortKind
+from nodes.values import Frames, MediaFile, Subtitles
+
+# Frames are grouped into chunks of about this many bytes: large enough to amortise the store's
+# per-blob cost, small enough that a reader holds one chunk at a time.
+FRAME_CHUNK_BYTES = 32 * 1024**2
+
+
+@dataclass(frozen=True)
+class Encoded:
+    sha256: str
+    size: int
+    mime: str
+    meta: dict = field(default_factory=dict)
+
+
+def canonical_json(value: Any) -> bytes:
+    return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode()
+
+
+class Codec(ABC):
+    @abstractmethod
+    def encode(self, value: Any, store: BlobStore) -> Encoded: ...
+
+    @abstractmethod
+    def decode(self, sha256: str, meta: dict, store: BlobStore) -> Any: ...
+
+
+class TextCodec(Codec):
+    def encode(self, value: str, store: BlobStore) -> Encoded:
+        if not isinstance(value, str):
+            raise TypeError(f"a text port needs a str, got {type(value).__name__}")
+        data = value.encode()
+        return Encoded(store.put_bytes(data), len(data), "text/plain; charset=utf-8", {"chars": len(value)})
+
+    def decode(self, sha256: str, meta: dict, store: BlobStore) -> str:
+        return store.read_bytes(sha256).decode()
+
+
+class JsonCodec(Codec):
+    def encode(self, value: Any, store: BlobStore) -> Encoded:
+        data = canonical_json(value)
+        return Encoded(store.put_bytes(data), len(data), "application/json")
+
+    def decode(self, sha256: str, meta: dict, store: BlobStore) -> Any:
+        return json.loads(store.read_bytes(sha256))
+
+
+class EmbeddingCodec(Codec):
+    def encode(self, value: dict, store: BlobStore) -> Encoded:
+        from safetensors.torch import save
+
+        data = save({name: tensor.contiguous() for name, tensor in sorted(value.items())})
+        shapes = {name: list(tensor.shape) for name, tensor in value.items()}
+        return Encoded(store.put_bytes(data), len(data), "application/x-safetensors", {"shapes": shapes})
+
+    def decode(self, sha256: str, meta: dict, store: BlobStore) -> dict:
+        from safetensors.torch import load
+
+        return load(store.read_bytes(sha256))
+
+
+def _png_bytes(image: Any) -> bytes:
+    buffer = io.BytesIO()
+    image.save(buffer, format="PNG", compress_level=1)
+    return buffer.getvalue()
+
+
+class ImageCodec(Codec):
+    def encode(self, value: Any, store: BlobStore) -> Encoded:
+        data = _png_bytes(value)
+        meta = {"width": value.width, "height": value.height, "mode": value.mode}
+        return Encoded(store.put_bytes(data), len(data), "image/png", meta)
+
+    def decode(self, sha256: str, meta: dict, store: BlobStore) -> Any:
+        from PIL import Image
+
+        with Image.open(io.BytesIO(store.read_bytes(sha256))) as image:
+            image.load()
+            return image
+
+
+class ImagesCodec(Codec):
+    def encode(self, value: list, store: BlobStore) -> Encoded:
+        if isinstance(value, list) is False or not value:
+            raise TypeError("an images port needs a non-empty list of images")
+        shas = [store.put_bytes(_png_bytes(image)) for image in value]
+        manifest = canonical_json({"images": shas})
+        meta = {"count": len(shas), "width": value[0].width, "height": value[0].height}
+        return Encoded(store.put_bytes(manifest), len(manifest), "application/vnd.reelgraph.images+json", meta)
+
+    def decode(self, sha256: str, meta: dict, store: BlobStore) -> list:
+        manifest = json.loads(store.read_bytes(sha256))
+        return [ImageCodec().decode(sha, {}, store) for sha in manifest["images"]]
+
+    def decode_as_frames(self, sha256: str, meta: dict, store: BlobStore, fps: float = 1.0) -> Frames:
+        images = self.decode(sha256, meta, store)
+        return Frames.from_arrays([np.asarray(image.convert("RGB")) for image in images], fps)
+
+
+class FramesCodec(Codec):
+    def encode(self, value: Frames, store: BlobStore) -> Encoded:
+        frame_bytes = max(1, value.width * value.height * 3)
+        chunk_frames = max(1, FRAME_CHUNK_BYTES // frame_bytes)
+        chunks, count = [], 0
+        for chunk in value.chunks(chunk_frames):
+            for frame in chunk:
+                if frame.shape != (value.height, value.width, 3) or frame.dtype != np.uint8:
+                    raise ValueError(f"frame {count} has shape {frame.shape} {frame.dtype}, expected "
+                                     f"({value.height}, {value.width}, 3) uint8")
+                count += 1
+            chunks.append({"sha256": store.put_bytes(np.stack(chunk).tobytes()), "frames": len(chunk)})
+        if count == 0:
+            raise ValueError("a frame sequence needs at least one frame")
+        manifest = {"fps": value.fps, "width": value.width, "height": value.height,
+                    "count": count, "chunks": chunks}
+        data = canonical_json(manifest)
+        meta = {"fps": value.fps, "width": value.width, "height": value.height, "count": count,
+                "duration": count / value.fps}
+        return Encoded(store.put_bytes(data), len(data), "application/vnd.reelgraph.frames+json", meta)
+
+    def decode(self, sha256: str, meta: dict, store: BlobStore) -> Frames:
+        manifest = json.loads(store.read_bytes(sha256))
+        width, height = manifest["width"], manifest["height"]
+
+        def read() -> Iterator[np.ndarray]:
+            for chunk in manifest["chunks"]:
+                array = np.frombuffer(store.read_bytes(chunk["sha256"]), dtype=np.uint8)
+                yield from array.reshape(chunk["frames"], height, width, 3)
+
+        return Frames(fps=manifest["fps"], width=width, height=height, source=read, count=manifest["count"])
+
+
+class MediaFileCodec(Codec):
+    def encode(self, value: MediaFile, store: BlobStore) -> Encoded:
+        size = value.path.stat().st_size
+        return Encoded(store.put_file(value.path), size, value.mime, dict(value.meta))
+
+    def decode(self, sha256: str, meta: dict, store: BlobStore) -> MediaFile:
+        return MediaFile(path=store.local_path(sha256), mime=meta.get("mime", "application/octet-stream"),
+                         meta=dict(meta))
+
+
+class SubtitlesCodec(Codec):
+    def encode(self, value: Subtitles, store: BlobStore) -> Encoded:
+        data = canonical_json(value.to_json())
+        meta = {"language": value.language, "cues": len(value.cues)}
+        return Encoded(store.put_bytes(data), len(data), "application/vnd.reelgraph.subtitles+json", meta)
+
+    def decode(self, sha256: str, meta: dict, store: BlobStore) -> Subtitles:
+        return Subtitles.from_json(json.loads(store.read_bytes(sha256)))
+
+
+CODECS: dict[PortKind, Codec] = {
+    PortKind.TEXT: TextCodec(),
+    PortKind.JSON: JsonCodec(),
+    PortKind.EMBEDDING: EmbeddingCodec(),
+    PortKind.IMAGE: ImageCodec(),
+    PortKind.IMAGES: ImagesCodec(),
+    PortKind.FRAMES: FramesCodec(),
+    PortKind.AUDIO: MediaFileCodec(),
+    PortKind.VIDEO: MediaFileCodec(),
+    PortKind.SUBTITLES: SubtitlesCodec(),
+}
+
+
+def encode_value(kind: PortKind, value: Any, store: BlobStore) -> Encoded:
+    return CODECS[kind].encode(value, store)
+
+
+def decode_value(stored_kind: PortKind, wanted_kind: PortKind, sha256: str, meta: dict,
+                 store: BlobStore) -> Any:
+    """Decode an artifact of `stored_kind` for an input port of `wanted_kind` (see COMPATIBLE_KINDS)."""
+    value = CODECS[stored_kind].decode(sha256, meta, store)
+    if stored_kind == wanted_kind:
+        return value
+    if stored_kind == PortKind.IMAGE and wanted_kind == PortKind.IMAGES:
+        return [value]
+    if stored_kind == PortKind.IMAGES and wanted_kind == PortKind.FRAMES:
+        return Frames.from_arrays([np.asarray(image.convert("RGB")) for image in value], fps=1.0)
+    raise TypeError(f"cannot read a {stored_kind} artifact as {wanted_kind}")

@@ -1,0 +1,192 @@
+"""The content-addressed artifact store.
+
+Every artifact is a blob named by the sha256 of its bytes, under `objects/ab/cdef...`. Writes go
+to a temporary file in the store's own `tmp/` folder and are renamed into place, so a reader
+never sees a half-written blob and a crashed writer leaves only a temporary file behind. Reads of
+bytes are verified against the name (a corrupted blob raises `ArtifactCorrupted`, never returns
+wrong bytes); large files handed out by path are verified on request.
+
+Two backends share one interface: a local folder (the default) and any fsspec URL (s3://,
+gcs://, memory://...), which keeps a verified local cache for `local_path`.
+"""
+from __future__ import annotations
+
+import hashlib
+import os
+import shutil
+import tempfile
+import uuid
+from pathlib import Path
+
+HASH_CHUNK = 1024 * 1024
+
+
+class ArtifactMissing(FileNotFoundError):
+    def __init__(self, sha256: str) -> None:
+        super().__init__(f"artifact {sha256} is not in the store")
+        self.sha256 = sha256
+
+
+class ArtifactCorrupted(OSError):
+    def __init__(self, sha256: str, actual: str) -> None:
+        super().__init__(f"artifact {sha256} is corrupted in the store (its bytes hash to {actual})")
+        self.sha256 = sha256
+
+
+def sha256_file(path: Path) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as handle:
+        while chunk := handle.read(HASH_CHUNK):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def _check_sha(sha256: str) -> str:
+    if len(sha256) != 64 or any(c not in "0123456789abcdef" for c in sha256):
+        raise ValueError(f"'{sha256}' is not a sha256 hex digest")
+    return sha256
+
+
+class LocalArtifactStore:
+    def __init__(self, root: str | os.PathLike) -> None:
+        self.root = Path(root).resolve()
+        self.objects = self.root / "objects"
+        self.tmp = self.root / "tmp"
+        self.objects.mkdir(parents=True, exist_ok=True)
+        self.tmp.mkdir(parents=True, exist_ok=True)
+
+    @property
+    def uri(self) -> str:
+        return str(self.root)
+
+    def path_for(self, sha256: str) -> Path:
+        _check_sha(sha256)
+        return self.objects / sha256[:2] / sha256[2:]
+
+    def exists(self, sha256: str) -> bool:
+        return self.path_for(sha256).exists()
+
+    def scratch_path(self, suffix: str = "") -> Path:
+        """A unique path on the store's filesystem, so moving it in is an atomic rename."""
+        return self.tmp / f"{uuid.uuid4().hex}{suffix}"
+
+    def put_bytes(self, data: bytes) -> str:
+        sha256 = hashlib.sha256(data).hexdigest()
+        target = self.path_for(sha256)
+        if not target.exists():
+            temporary = self.scratch_path()
+            temporary.write_bytes(data)
+            self._move_into_place(temporary, target)
+        return sha256
+
+    def put_file(self, path: Path) -> str:
+        """Move a finished file into the store (copying when it lives on another filesystem)."""
+        path = Path(path)
+        sha256 = sha256_file(path)
+        target = self.path_for(sha256)
+        if target.exists():
+            path.unlink(missing_ok=True)
+            return sha256
+        if path.parent != self.tmp:
+            temporary = self.scratch_path()
+            shutil.move(path, temporary)
+            path = temporary
+        self._move_into_place(path, target)
+        return sha256
+
+    def _move_into_place(self, temporary: Path, target: Path) -> None:
+        target.parent.mkdir(exist_ok=True)
+        os.replace(temporary, target)
+
+    def read_bytes(self, sha256: str) -> bytes:
+        try:
+            data = self.path_for(sha256).read_bytes()
+        except FileNotFoundError:
+            raise ArtifactMissing(sha256) from None
+        actual = hashlib.sha256(data).hexdigest()
+        if actual != sha256:
+            raise ArtifactCorrupted(sha256, actual)
+        return data
+
+    def local_path(self, sha256: str) -> Path:
+        path = self.path_for(sha256)
+        if not path.exists():
+            raise ArtifactMissing(sha256)
+        return path
+
+    def verify(self, sha256: str) -> None:
+        """Raise ArtifactMissing or ArtifactCorrupted unless the blob is intact."""
+        actual = sha256_file(self.local_path(sha256))
+        if actual != sha256:
+            raise ArtifactCorrupted(sha256, actual)
+
+    def size(self, sha256: str) -> int:
+        return self.local_path(sha256).stat().st_size
+
+
+class FsspecArtifactStore(LocalArtifactStore):
+    """Blobs on any fsspec filesystem; the local folder is a verified read cache and scratch area."""
+
+    def __init__(self, url: str, cache_dir: str | os.PathLike | None = None) -> None:
+        import fsspec
+
+        super().__init__(cache_dir or tempfile.mkdtemp(prefix="reelgraph-store-cache-"))
+        self.url = url.rstrip("/")
+        self.fs, self.base = fsspec.core.url_to_fs(self.url)
+
+    @property
+    def uri(self) -> str:
+        return self.url
+
+    def _remote(self, sha256: str) -> str:
+        _check_sha(sha256)
+        return f"{self.base}/objects/{sha256[:2]}/{sha256[2:]}"
+
+    def exists(self, sha256: str) -> bool:
+        return self.fs.exists(self._remote(sha256))
+
+    def _upload(self, local: Path, sha256: str) -> None:
+        remote = self._remote(sha256)
+        if not self.fs.exists(remote):
+            partial = f"{remote}.{uuid.uuid4().hex}.partial"
+            self.fs.put_file(str(local), partial)
+            self.fs.mv(partial, remote)
+
+    def put_bytes(self, data: bytes) -> str:
+        sha256 = super().put_bytes(data)
+        self._upload(self.path_for(sha256), sha256)
+        return sha256
+
+    def put_file(self, path: Path) -> str:
+        sha256 = super().put_file(path)
+        self._upload(self.path_for(sha256), sha256)
+        return sha256
+
+    def local_path(self, sha256: str) -> Path:
+        cached = self.path_for(sha256)
+        if not cached.exists():
+            if not self.exists(sha256):
+                raise ArtifactMissing(sha256)
+            temporary = self.scratch_path()
+            self.fs.get_file(self._remote(sha256), str(temporary))
+            actual = sha256_file(temporary)
+            if actual != sha256:
+                temporary.unlink()
+                raise ArtifactCorrupted(sha256, actual)
+            self._move_into_place(temporary, cached)
+        return cached
+
+    def read_bytes(self, sha256: str) -> bytes:
+        self.local_path(sha256)
+        return super().read_bytes(sha256)
+
+
+ArtifactStore = LocalArtifactStore | FsspecArtifactStore
+
+
+def open_store(location: str | os.PathLike) -> ArtifactStore:
+    """A local folder for plain paths and file:// URLs, fsspec for every other URL."""
+    text = str(location)
+    if "://" in text and not text.startswith("file://"):
+        return FsspecArtifactStore(text)
+    return LocalArtifactStore(text.removeprefix("file://"))
