@@ -1,0 +1,32 @@
+"""The `reelgraph` command line (Typer + Rich)."""
+from __future__ import annotations
+
+import logging
+import sys
+
+import typer
+from sqlalchemy.exc import OperationalError, ProgrammingError
+
+from flows.cli import inspect_commands, run_commands
+from flows.cli.common import EXIT_FAILED, err_console
+
+app = typer.Typer(name="reelgraph", help="Node-graph orchestration for AI video production.",
+                  no_args_is_help=True, pretty_exceptions_enable=False, add_completion=False)
+app.command()(run_commands.validate)
+app.command()(run_commands.plan)
+app.command()(run_commands.run)
+app.command()(run_commands.resume)
+app.add_typer(inspect_commands.runs_app, name="runs")
+app.add_typer(inspect_commands.artifacts_app, name="artifacts")
+app.add_typer(inspect_commands.nodes_app, name="nodes")
+app.add_typer(inspect_commands.schemas_app, name="schemas")
+
+
+def main() -> None:
+    logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
+    try:
+        app()
+    except (OperationalError, ProgrammingError) as error:
+        err_console.print(f"[bold red]database error:[/] {str(error.orig).strip()}\n"
+                          "check --db / REELGRAPH_DATABASE_URL and that the database is reachable")
+        sys.exit(EXIT_FAILED)

@@ -1,0 +1,145 @@
+"""validate, plan, run, resume: the commands that read graph documents and execute runs."""
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.table import Table
+
+from flows import session
+from flows.cli.common import (EXIT_FAILED, EXIT_INVALID, EXIT_OK, DbOption, JsonOption, SetOption, StoreOption,
+                              TargetOption, console, err_console, fail, print_json, report_invalid)
+from flows.cli.progress import RunProgress
+from flows.engines import engine_names, make_engine
+from flows.export import export_final_outputs
+from flows.results import run_result
+from flows.runtime import Runtime, open_runtime
+from graph import GraphInvalid, load_plan
+from graph.document import read_document_file
+from graph.validate import validate_document
+from nodes import Workspace, default_registry
+from storage import repository as repo
+from storage.records import DONE_STATUSES, SUCCEEDED
+
+FileArgument = Annotated[Path, typer.Argument(help="A graph document (YAML or JSON)", show_default=False)]
+EngineOption = Annotated[str, typer.Option("--engine", help=f"Where nodes run: {', '.join(engine_names())}")]
+OutOption = Annotated[Path | None, typer.Option("--out", help="Copy the final outputs into this folder")]
+
+
+def validate(file: FileArgument, json_output: JsonOption = False) -> None:
+    """Check a graph document; report every problem at once. Exit 0 when valid, 2 when not."""
+    try:
+        raw = read_document_file(file)
+        _, issues = validate_document(raw, default_registry(), Workspace(file.resolve().parent))
+    except GraphInvalid as error:
+        issues = error.issues
+    if json_output:
+        print_json([issue.to_json() for issue in issues])
+    elif issues:
+        err_console.print(f"[bold red]{file}: {len(issues)} problem(s)[/]")
+        for issue in issues:
+            err_console.print(f"  - {issue}", markup=False, highlight=False)
+    else:
+        console.print(f"[green]{file} is valid[/]")
+    raise typer.Exit(EXIT_INVALID if issues else EXIT_OK)
+
+
+def plan(file: FileArgument, set_: SetOption = None, target: TargetOption = None, db: DbOption = None,
+         store: StoreOption = None, json_output: JsonOption = False) -> None:
+    """Show the expanded nodes with their cache keys, and whether each would run or come from cache."""
+    try:
+        graph_plan = load_plan(file, overrides=set_ or [], targets=target or [])
+    except GraphInvalid as error:
+        report_invalid(error, as_json=json_output)
+    runtime = open_runtime(db, store)
+    hits = repo.cached_outputs(runtime.db, [n.cache_key for n in graph_plan.nodes.values()])
+    rows = []
+    for node in graph_plan.nodes.values():
+        hit = hits.get(node.cache_key)
+        cached = node.deterministic and hit is not None and all(runtime.store.exists(s) for s in hit[1].values())
+        rows.append({"node": node.id, "type": node.type, "cache_key": node.cache_key,
+                     "action": "cached" if cached else "run",
+                     "inputs": {port: f"{up}.{up_port}" for port, (up, up_port) in node.inputs.items()}})
+    if json_output:
+        print_json({"graph": graph_plan.name, "graph_hash": graph_plan.graph_hash, "nodes": rows})
+        return
+    table = Table(title=f"{graph_plan.name}: {len(rows)} nodes")
+    for column in ("node", "type", "cache key", "action"):
+        table.add_column(column)
+    for row in rows:
+        style = "cyan" if row["action"] == "cached" else "green"
+        table.add_row(row["node"], row["type"], row["cache_key"][:16], f"[{style}]{row['action']}[/]")
+    console.print(table)
+
+
+def _execute(runtime: Runtime, run_id: str, engine_name: str, total: int, json_output: bool,
+             out: Path | None, settled: int) -> None:
+    try:
+        engine = make_engine(engine_name, runtime)
+    except ValueError as error:
+        fail(str(error), EXIT_INVALID, as_json=json_output)
+    with RunProgress(total, enabled=err_console.is_terminal) as progress:
+        progress.settle(settled)
+        runtime.on_event = progress
+        status = engine.execute(run_id)
+    result = run_result(runtime, run_id)
+    if out is not None:
+        written = export_final_outputs(runtime, run_id, out)
+        if not json_output:
+            console.print(f"wrote {len(written)} file(s) to {out}")
+    if json_output:
+        print_json(result)
+    else:
+        _print_summary(result)
+    raise typer.Exit(EXIT_OK if status == SUCCEEDED else EXIT_FAILED)
+
+
+def _print_summary(result: dict) -> None:
+    counts: dict[str, int] = {}
+    for node in result["nodes"].values():
+        counts[node["status"]] = counts.get(node["status"], 0) + 1
+    style = "green" if result["status"] == SUCCEEDED else "bold red"
+    summary = ", ".join(f"{count} {status}" for status, count in sorted(counts.items()))
+    console.print(f"run [bold]{result['run_id']}[/] [{style}]{result['status']}[/]: {summary}")
+    for node_id, node in result["nodes"].items():
+        if node["status"] == "failed":
+            console.print(f"  [bold red]failed[/] {node_id}: {node['error']}", highlight=False)
+
+
+def run(file: FileArgument, engine: EngineOption = "local", db: DbOption = None, store: StoreOption = None,
+        set_: SetOption = None, target: TargetOption = None, json_output: JsonOption = False,
+        out: OutOption = None) -> None:
+    """Run a graph: execute what is not cached. Exit 0 when it succeeded, 1 when it failed, 2 when invalid."""
+    runtime = open_runtime(db, store)
+    run_id = session.new_run_id()
+    try:
+        graph_plan = session.plan_for_run(file, overrides=set_ or [], targets=target or [], run_id=run_id,
+                                          runtime=runtime)
+    except GraphInvalid as error:
+        report_invalid(error, as_json=json_output)
+    settled = session.create_run(runtime, graph_plan, run_id=run_id, engine=engine, overrides=set_ or [],
+                                 targets=target or [])
+    if not json_output and not sys.stderr.isatty():
+        console.print(f"run {run_id}: {len(graph_plan.nodes)} nodes, {settled} cached")
+    _execute(runtime, run_id, engine, len(graph_plan.nodes), json_output, out, settled)
+
+
+def resume(run_id: Annotated[str, typer.Argument(help="The run id (or its first characters)")],
+           engine: Annotated[str | None, typer.Option("--engine", help="Default: the run's own engine")] = None,
+           db: DbOption = None, store: StoreOption = None, json_output: JsonOption = False,
+           out: OutOption = None) -> None:
+    """Re-run only what did not succeed in an earlier run (failed, skipped, interrupted nodes)."""
+    runtime = open_runtime(db, store)
+    matches = repo.find_runs(runtime.db, run_id)
+    if len(matches) != 1:
+        fail(f"no run matches '{run_id}'" if not matches else f"'{run_id}' matches several runs; give more "
+             "characters", as_json=json_output)
+    run_info = repo.get_run(runtime.db, matches[0])
+    if store is None and run_info.store_uri != runtime.store.uri:
+        runtime = open_runtime(db, run_info.store_uri)
+    session.prepare_resume(runtime, run_info.id)
+    counts = repo.count_node_runs_by_status(runtime.db, run_info.id)
+    total, done = sum(counts.values()), sum(counts.get(status, 0) for status in DONE_STATUSES)
+    _execute(runtime, run_info.id, engine or run_info.engine, total, json_output, out, done)

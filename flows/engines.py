@@ -1,0 +1,35 @@
+"""Engine selection: every engine takes a Runtime and executes a created run by id."""
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any, Protocol
+
+from flows.runtime import Runtime
+
+
+class Engine(Protocol):
+    name: str
+
+    def execute(self, run_id: str) -> str:
+        """Run every node of the run that is not done yet; return the run's final status."""
+
+
+def _local(runtime: Runtime, **options: Any) -> Engine:
+    from flows.local_engine import LocalEngine
+
+    return LocalEngine(runtime, **options)
+
+
+ENGINES: dict[str, Callable[..., Engine]] = {"local": _local}
+
+
+def engine_names() -> list[str]:
+    return sorted(ENGINES)
+
+
+def make_engine(name: str, runtime: Runtime, **options: Any) -> Engine:
+    try:
+        factory = ENGINES[name]
+    except KeyError:
+        raise ValueError(f"unknown engine '{name}'; choose one of {', '.join(engine_names())}") from None
+    return factory(runtime, **options)

@@ -1,0 +1,82 @@
+"""A run's life outside any engine: create it from a plan, settle what the cache already has,
+and settle its final status. Every engine goes through these, so records look the same whichever
+engine ran the nodes.
+"""
+from __future__ import annotations
+
+import uuid
+from dataclasses import asdict
+from pathlib import Path
+
+from flows.runtime import Runtime
+from graph import Plan, load_plan
+from storage import repository as repo
+from storage.records import DONE_STATUSES, FAILED, RUNNING, SUCCEEDED
+
+
+def new_run_id() -> str:
+    return uuid.uuid4().hex
+
+
+def plan_for_run(path: str | Path, *, overrides: list[str], targets: list[str], run_id: str,
+                 runtime: Runtime) -> Plan:
+    return load_plan(path, overrides=overrides, targets=targets, run_id=run_id, registry=runtime.registry)
+
+
+def create_run(runtime: Runtime, plan: Plan, *, run_id: str, engine: str, overrides: list[str],
+               targets: list[str]) -> int:
+    """Record the run and its pending node runs; returns how many nodes the cache already settled."""
+    nodes = [{
+        "node_id": node.id, "base_id": node.base_id, "type": node.type, "type_version": node.version,
+        "cache_key": node.cache_key, "params": node.params,
+        "inputs": {port: list(ref) for port, ref in node.inputs.items()},
+        "bindings": node.bindings, "resources": asdict(node.resources),
+    } for node in plan.nodes.values()]
+    matrix = plan.document.get("matrix") or {}
+    repo.create_run(runtime.db, run_id=run_id, graph_id=plan.graph_hash, graph_name=plan.name,
+                    document=plan.document, engine=engine, workspace=str(plan.workspace),
+                    store_uri=runtime.store.uri, overrides=overrides, targets=targets, matrix=matrix,
+                    nodes=nodes)
+    return settle_cache_hits(runtime, run_id)
+
+
+def settle_cache_hits(runtime: Runtime, run_id: str) -> int:
+    """Mark every pending node whose key has outputs in the store as cached, in a few bulk statements.
+
+    The runner checks the cache again before executing (another run may have finished the same
+    key meanwhile); this pass only makes a fully cached re-run cost a few statements, not N.
+    """
+    pending = [n for n in repo.list_node_runs(runtime.db, run_id) if n.status not in DONE_STATUSES]
+    hits = repo.cached_outputs(runtime.db, [n.cache_key for n in pending])
+    present: dict[str, bool] = {}
+
+    def in_store(sha: str) -> bool:
+        if sha not in present:
+            present[sha] = runtime.store.exists(sha)
+        return present[sha]
+
+    settled = {n.id: hits[n.cache_key] for n in pending
+               if n.cache_key in hits and all(in_store(sha) for sha in hits[n.cache_key][1].values())}
+    repo.mark_cached(runtime.db, settled)
+    return len(settled)
+
+
+def start(runtime: Runtime, run_id: str) -> None:
+    repo.set_run_status(runtime.db, run_id, RUNNING)
+
+
+def finish(runtime: Runtime, run_id: str) -> str:
+    """The run succeeded when every node is done (succeeded or cached); otherwise it failed."""
+    counts = repo.count_node_runs_by_status(runtime.db, run_id)
+    not_done = {status: count for status, count in counts.items() if status not in DONE_STATUSES}
+    status = SUCCEEDED if not not_done else FAILED
+    error = None if status == SUCCEEDED else ", ".join(f"{n} {s}" for s, n in sorted(not_done.items()))
+    repo.set_run_status(runtime.db, run_id, status, error=error)
+    return status
+
+
+def prepare_resume(runtime: Runtime, run_id: str) -> list[str]:
+    """Put every node that did not finish back to pending, then settle cache hits again."""
+    reset = repo.reset_unfinished(runtime.db, run_id)
+    settle_cache_hits(runtime, run_id)
+    return reset

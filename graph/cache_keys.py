@@ -1,0 +1,54 @@
+"""Content-addressed cache keys.
+
+key(node) = sha256(canonical JSON of {type, version, params with defaults filled, inputs: {port:
+[upstream key, upstream port]}, files: {param: sha256 of the file's bytes}, salt}).
+
+It is a Merkle key over the upstream graph: it names what a node computes, never where it sits, so
+it is independent of node ids, key order, process and machine (never Python's salted `hash()`).
+A non-deterministic node passes the run id as `salt`, so it never matches an earlier run.
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import threading
+from pathlib import Path
+from typing import Any
+
+_file_digests: dict[tuple[str, int, int], str] = {}
+_file_digests_lock = threading.Lock()
+
+
+def canonical_json(value: Any) -> bytes:
+    return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False,
+                      allow_nan=False).encode()
+
+
+def file_digest(path: Path) -> str:
+    """sha256 of a file's bytes, remembered per (path, size, mtime) so unchanged files hash once."""
+    stat = os.stat(path)
+    memo_key = (str(path), stat.st_size, stat.st_mtime_ns)
+    with _file_digests_lock:
+        if memo_key in _file_digests:
+            return _file_digests[memo_key]
+    digest = hashlib.sha256()
+    with open(path, "rb") as handle:
+        while chunk := handle.read(1024 * 1024):
+            digest.update(chunk)
+    with _file_digests_lock:
+        _file_digests[memo_key] = digest.hexdigest()
+    return digest.hexdigest()
+
+
+def cache_key(*, node_type: str, version: int, params: dict, inputs: dict[str, tuple[str, str]],
+              files: dict[str, str] | None = None, salt: str = "") -> str:
+    payload = {
+        "type": node_type,
+        "version": version,
+        "params": params,
+        "inputs": {port: [key, upstream_port] for port, (key, upstream_port) in inputs.items()},
+        "files": files or {},
+        "salt": salt,
+    }
+    return hashlib.sha256(canonical_json(payload)).hexdigest()

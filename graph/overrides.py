@@ -1,0 +1,55 @@
+"""`--set` overrides: `node.param=value`, `node.param.sub=value`, `matrix.var=a,b`.
+
+Values are read as YAML scalars or flow collections (`7` is an int, `[1, 2]` a list), so the
+command line can say anything a document can.
+"""
+from __future__ import annotations
+
+import copy
+
+import yaml
+
+from graph.issues import GraphInvalid, ValidationIssue
+
+
+def _parse_value(text: str):
+    try:
+        return yaml.safe_load(text)
+    except yaml.YAMLError:
+        return text
+
+
+def apply_overrides(raw: dict, assignments: list[str]) -> dict:
+    document = copy.deepcopy(raw)
+    issues = []
+    for assignment in assignments:
+        path, sep, text = assignment.partition("=")
+        parts = path.strip().split(".")
+        if not sep or len(parts) < 2 or not all(parts):
+            issues.append(ValidationIssue(
+                "invalid_override", f"--set {assignment!r} must look like node.param=value or matrix.var=a,b",
+                field="--set"))
+            continue
+        if parts[0] == "matrix":
+            values = [_parse_value(v.strip()) for v in text.split(",") if v.strip()]
+            document.setdefault("matrix", {})[parts[1]] = values
+            continue
+        node = (document.get("nodes") or {}).get(parts[0])
+        if not isinstance(node, dict):
+            issues.append(ValidationIssue(
+                "unknown_node", f"--set {assignment!r} names node '{parts[0]}', which is not in the graph",
+                node=parts[0], field="--set"))
+            continue
+        target = node.setdefault("params", {})
+        for part in parts[1:-1]:
+            target = target.setdefault(part, {})
+            if not isinstance(target, dict):
+                issues.append(ValidationIssue(
+                    "invalid_override", f"--set {assignment!r}: '{part}' is not a mapping", node=parts[0],
+                    field=".".join(parts[1:])))
+                break
+        else:
+            target[parts[-1]] = _parse_value(text)
+    if issues:
+        raise GraphInvalid(issues)
+    return document

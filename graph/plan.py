@@ -1,0 +1,136 @@
+"""Planning: matrix expansion, cache keys and the execution order, before anything runs.
+
+A node that uses a matrix variable, directly or through any upstream node, is expanded once per
+value (`video[locale=es]`); every other node stays single and shared. Expansion is eager, so
+every engine knows the whole job count up front.
+"""
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import networkx as nx
+
+from graph import matrix as mx
+from graph.cache_keys import cache_key, canonical_json, file_digest
+from graph.document import GraphDocument
+from graph.issues import GraphInvalid, ValidationIssue
+from graph.validate import REFERENCE, validate_document
+from nodes import NodeRegistry, Resources, Workspace
+
+
+@dataclass(frozen=True)
+class PlannedNode:
+    id: str                                   # `video[locale=es]`, or the plain id when shared
+    base_id: str                              # the id in the document
+    type: str
+    version: int
+    params: dict[str, Any]                    # substituted, validated, defaults filled
+    inputs: dict[str, tuple[str, str]]        # port -> (upstream planned id, upstream port)
+    bindings: dict[str, Any]                  # the matrix values this instance is for
+    cache_key: str
+    deterministic: bool
+    resources: Resources
+
+    @property
+    def upstream_ids(self) -> set[str]:
+        return {upstream for upstream, _ in self.inputs.values()}
+
+
+@dataclass
+class Plan:
+    name: str
+    graph_hash: str
+    document: dict                            # the document as run (after --set overrides)
+    workspace: Path
+    nodes: dict[str, PlannedNode] = field(default_factory=dict)  # in topological order
+
+    def downstream(self) -> dict[str, set[str]]:
+        children: dict[str, set[str]] = {node_id: set() for node_id in self.nodes}
+        for node in self.nodes.values():
+            for upstream in node.upstream_ids:
+                children[upstream].add(node.id)
+        return children
+
+    def restricted_to(self, targets: Iterable[str]) -> Plan:
+        """Only what the targets need: the targets and all their ancestors."""
+        wanted: set[str] = set()
+        issues = []
+        for target in targets:
+            matches = [n for n in self.nodes.values() if target in (n.id, n.base_id)]
+            if not matches:
+                issues.append(ValidationIssue(
+                    "unknown_node", f"--target '{target}' is not a node of this graph", node=target,
+                    field="--target"))
+            stack = [n.id for n in matches]
+            while stack:
+                node_id = stack.pop()
+                if node_id not in wanted:
+                    wanted.add(node_id)
+                    stack.extend(self.nodes[node_id].upstream_ids)
+        if issues:
+            raise GraphInvalid(issues)
+        kept = {node_id: node for node_id, node in self.nodes.items() if node_id in wanted}
+        return Plan(self.name, self.graph_hash, self.document, self.workspace, kept)
+
+
+def graph_hash(document: dict) -> str:
+    return hashlib.sha256(canonical_json(document)).hexdigest()
+
+
+def _base_order(document: GraphDocument) -> list[str]:
+    edges = nx.DiGraph()
+    edges.add_nodes_from(document.nodes)
+    for node_id, spec in document.nodes.items():
+        for reference in spec.inputs.values():
+            edges.add_edge(REFERENCE.match(reference).group(1), node_id)
+    return list(nx.lexicographical_topological_sort(edges))
+
+
+def _file_digests(node_type: Any, params: Any, workspace: Workspace) -> dict[str, str]:
+    digests = {}
+    for name in node_type.file_params():
+        value = getattr(params, name)
+        for index, path in enumerate(value if isinstance(value, list) else [value]):
+            if path:
+                digests[f"{name}.{index}"] = file_digest(workspace.resolve(path, param=name))
+    return digests
+
+
+def build_plan(raw: dict, registry: NodeRegistry, workspace: Workspace, *, run_id: str = "") -> Plan:
+    """Validate, expand and key a document. Raises GraphInvalid with every issue found.
+
+    `run_id` salts the keys of non-deterministic nodes; without one (a dry plan) they key on "".
+    """
+    document, issues = validate_document(raw, registry, workspace)
+    if issues:
+        raise GraphInvalid(issues)
+    plan = Plan(document.name, graph_hash(raw), raw, Path(workspace.root))
+    variables: dict[str, set[str]] = {}
+    for base_id in _base_order(document):
+        spec = document.nodes[base_id]
+        node_type = registry.get(spec.type)
+        upstream_bases = {port: REFERENCE.match(ref).groups() for port, ref in spec.inputs.items()}
+        variables[base_id] = mx.variables_in(spec.params).union(
+            *(variables[up] for up, _ in upstream_bases.values()))
+        for bindings in mx.combinations(document.matrix, variables[base_id]):
+            params = node_type.Params.model_validate(mx.substitute(spec.params, bindings))
+            inputs = {}
+            for port, (upstream_base, upstream_port) in upstream_bases.items():
+                upstream_bindings = {k: v for k, v in bindings.items() if k in variables[upstream_base]}
+                inputs[port] = (mx.instance_id(upstream_base, upstream_bindings), upstream_port)
+            params_json = params.model_dump(mode="json")
+            key = cache_key(
+                node_type=spec.type, version=node_type.version, params=params_json,
+                inputs={port: (plan.nodes[up].cache_key, up_port) for port, (up, up_port) in inputs.items()},
+                files=_file_digests(node_type, params, workspace),
+                salt="" if node_type.deterministic else f"run:{run_id}")
+            node_id = mx.instance_id(base_id, bindings)
+            plan.nodes[node_id] = PlannedNode(
+                id=node_id, base_id=base_id, type=spec.type, version=node_type.version, params=params_json,
+                inputs=inputs, bindings=bindings, cache_key=key, deterministic=node_type.deterministic,
+                resources=node_type.resources)
+    return plan

@@ -1,0 +1,238 @@
+"""Validation of a graph document: every problem at once, each a ValidationIssue.
+
+Structure first (the document's shape, ids, versions), then meaning against the node registry
+(types, ports, kinds, params, matrix variables, cycles, files). Checks go on after an error
+wherever they still make sense, so a user fixes a document in one pass.
+"""
+from __future__ import annotations
+
+import re
+from typing import Any
+
+import networkx as nx
+from pydantic import ValidationError
+
+from graph import matrix as mx
+from graph.document import FORMAT_VERSION, NODE_ID, GraphDocument, NodeSpec
+from graph.issues import ValidationIssue
+from nodes import NodeError, NodeRegistry, Workspace
+from nodes.ports import kinds_compatible
+
+REFERENCE = re.compile(r"^([A-Za-z_][A-Za-z0-9_-]*)\.([A-Za-z_][A-Za-z0-9_]*)$")
+TOP_LEVEL_KEYS = set(GraphDocument.model_fields)
+
+
+def _field_of(location: tuple) -> str:
+    return ".".join(str(part) for part in location) or None
+
+
+def _pydantic_issues(error: ValidationError, code: str, node: str | None, prefix: str = "",
+                     context: str = "") -> list[ValidationIssue]:
+    issues = []
+    for detail in error.errors(include_url=False):
+        field = _field_of((prefix,) + tuple(detail["loc"]) if prefix else tuple(detail["loc"]))
+        issues.append(ValidationIssue(code, f"{detail['msg']}{context}", node=node, field=field))
+    return issues
+
+
+def check_structure(raw: dict) -> tuple[GraphDocument | None, list[ValidationIssue]]:
+    """The document's shape. Returns the parsed document (well-formed nodes only) and the issues."""
+    issues: list[ValidationIssue] = []
+    version = raw.get("reelgraph")
+    if version != FORMAT_VERSION:
+        issues.append(ValidationIssue(
+            "unsupported_version",
+            f"format version {version!r} is not supported; this reelgraph reads 'reelgraph: {FORMAT_VERSION}'",
+            field="reelgraph"))
+    for key in sorted(set(map(str, raw)) - TOP_LEVEL_KEYS):
+        issues.append(ValidationIssue("invalid_document", f"unknown top-level key '{key}'", field=key))
+    name = raw.get("name")
+    if not isinstance(name, str) or not name.strip():
+        issues.append(ValidationIssue("invalid_document", "the graph needs a non-empty 'name'", field="name"))
+
+    matrix = raw.get("matrix") or {}
+    if not isinstance(matrix, dict):
+        issues.append(ValidationIssue("invalid_matrix", "'matrix' must map variable names to lists of values",
+                                      field="matrix"))
+        matrix = {}
+    clean_matrix: dict[str, list] = {}
+    for var, values in matrix.items():
+        if not isinstance(var, str) or not mx.VARIABLE.fullmatch("${" + var + "}"):
+            issues.append(ValidationIssue("invalid_matrix", f"'{var}' is not a valid variable name",
+                                          field=f"matrix.{var}"))
+        elif (not isinstance(values, list) or not values
+              or not all(isinstance(v, str | int | float | bool) for v in values)):
+            issues.append(ValidationIssue("invalid_matrix", f"matrix variable '{var}' needs a non-empty list "
+                                          "of plain values (strings or numbers)", field=f"matrix.{var}"))
+        elif len(set(map(str, values))) != len(values):
+            issues.append(ValidationIssue("invalid_matrix", f"matrix variable '{var}' lists a value twice",
+                                          field=f"matrix.{var}"))
+        else:
+            clean_matrix[var] = values
+
+    nodes = raw.get("nodes")
+    if not isinstance(nodes, dict) or not nodes:
+        issues.append(ValidationIssue("invalid_document", "the graph needs a 'nodes' mapping of node id -> node",
+                                      field="nodes"))
+        nodes = {}
+    specs: dict[str, NodeSpec] = {}
+    for node_id, spec in nodes.items():
+        if not isinstance(node_id, str) or not NODE_ID.match(node_id):
+            issues.append(ValidationIssue(
+                "invalid_id", f"node id {node_id!r} must start with a letter or _ and hold only letters, "
+                              "digits, _ and - (at most 128)", node=str(node_id)))
+            continue
+        try:
+            specs[node_id] = NodeSpec.model_validate(spec)
+        except ValidationError as error:
+            issues.extend(_pydantic_issues(error, "invalid_document", node_id))
+    if not isinstance(name, str):
+        name = "unnamed"
+    document = GraphDocument.model_construct(
+        reelgraph=FORMAT_VERSION, name=name, description=str(raw.get("description", "")),
+        matrix=clean_matrix, nodes=specs)
+    return document, issues
+
+
+def _check_references(document: GraphDocument, registry: NodeRegistry) -> list[ValidationIssue]:
+    issues = []
+    for node_id, spec in document.nodes.items():
+        node_type = registry.get(spec.type)
+        if node_type is None:
+            issues.append(ValidationIssue(
+                "unknown_node_type", f"no node type '{spec.type}'; `reelgraph nodes list` shows the "
+                                     "installed ones", node=node_id, field="type"))
+            continue
+        for port, reference in spec.inputs.items():
+            if port not in node_type.inputs:
+                issues.append(ValidationIssue(
+                    "unknown_input", f"{spec.type} has no input '{port}'; its inputs are "
+                                     f"{sorted(node_type.inputs) or 'none'}", node=node_id, field=port))
+                continue
+            match = REFERENCE.match(reference) if isinstance(reference, str) else None
+            if match is None:
+                issues.append(ValidationIssue(
+                    "malformed_reference", f"input '{port}' must reference '<node>.<port>', got {reference!r}",
+                    node=node_id, field=port))
+                continue
+            upstream_id, upstream_port = match.groups()
+            upstream = document.nodes.get(upstream_id)
+            if upstream is None:
+                issues.append(ValidationIssue(
+                    "unknown_node", f"input '{port}' references node '{upstream_id}', which is not in the graph",
+                    node=node_id, field=port))
+                continue
+            upstream_type = registry.get(upstream.type)
+            if upstream_type is None:
+                continue  # reported on the upstream node already
+            output = upstream_type.outputs.get(upstream_port)
+            if output is None:
+                issues.append(ValidationIssue(
+                    "unknown_port", f"node '{upstream_id}' ({upstream.type}) has no output '{upstream_port}'; its "
+                                    f"outputs are {sorted(upstream_type.outputs) or 'none'}",
+                    node=node_id, field=port))
+            elif not kinds_compatible(output.kind, node_type.inputs[port].kind):
+                issues.append(ValidationIssue(
+                    "kind_mismatch", f"input '{port}' takes {node_type.inputs[port].kind}, but "
+                                     f"{reference} gives {output.kind}", node=node_id, field=port))
+        for port, declared in node_type.inputs.items():
+            if not declared.optional and port not in spec.inputs:
+                issues.append(ValidationIssue(
+                    "missing_input", f"{spec.type} needs input '{port}' ({declared.kind}); connect it to "
+                                     "an upstream '<node>.<port>'", node=node_id, field=port))
+    return issues
+
+
+def _check_cycles(document: GraphDocument) -> list[ValidationIssue]:
+    edges = nx.DiGraph()
+    edges.add_nodes_from(document.nodes)
+    for node_id, spec in document.nodes.items():
+        for reference in spec.inputs.values():
+            match = REFERENCE.match(reference) if isinstance(reference, str) else None
+            if match and match.group(1) in document.nodes:
+                edges.add_edge(match.group(1), node_id)
+    issues = []
+    for component in nx.strongly_connected_components(edges):
+        first = min(component)
+        if len(component) == 1 and not edges.has_edge(first, first):
+            continue
+        cycle = [u for u, _ in nx.find_cycle(edges.subgraph(component), source=first)]
+        path = " -> ".join([*cycle, cycle[0]])
+        issues.append(ValidationIssue(
+            "cycle", f"the graph has a cycle: {path}; a graph must be acyclic", node=first,
+            field=None))
+    return issues
+
+
+def check_params(node_id: str, spec: NodeSpec, node_type: Any, matrix: dict[str, list],
+                 workspace: Workspace | None) -> list[ValidationIssue]:
+    """Params against the node's pydantic model, once per binding of the matrix variables they use."""
+    issues: list[ValidationIssue] = []
+    try:
+        used = mx.variables_in(spec.params)
+    except mx.TooDeep as error:
+        return [ValidationIssue("invalid_param", str(error), node=node_id)]
+    for var in sorted(used - matrix.keys()):
+        issues.append(ValidationIssue(
+            "unknown_matrix_variable", f"params use ${{{var}}} but the matrix has no '{var}'; declare it under "
+                                       "'matrix' or remove the reference",
+            node=node_id, field=_param_using(spec.params, var)))
+    if used - matrix.keys():
+        return issues
+    seen: set[tuple] = set()
+    for bindings in mx.combinations(matrix, used):
+        context = f" (with {', '.join(f'{k}={v}' for k, v in bindings.items())})" if bindings else ""
+        try:
+            params = node_type.Params.model_validate(mx.substitute(spec.params, bindings))
+        except ValidationError as error:
+            for issue in _pydantic_issues(error, "invalid_param", node_id):
+                if (issue.field, issue.message) not in seen:
+                    seen.add((issue.field, issue.message))
+                    issues.append(ValidationIssue(issue.code, issue.message + context, node_id, issue.field))
+            continue
+        if workspace is not None:
+            issues.extend(_check_files(node_id, node_type, params, workspace, context))
+    return issues
+
+
+def _check_files(node_id, node_type, params, workspace: Workspace, context: str) -> list[ValidationIssue]:
+    issues = []
+    for name in node_type.file_params():
+        value = getattr(params, name)
+        paths = value if isinstance(value, list) else [value]
+        for index, path in enumerate(paths):
+            if not path:
+                continue
+            field = name if not isinstance(value, list) else f"{name}.{index}"
+            try:
+                real = workspace.resolve(path, param=field)
+            except NodeError as error:
+                issues.append(ValidationIssue(error.code, str(error) + context, node=node_id, field=field))
+                continue
+            if not real.exists():
+                issues.append(ValidationIssue(
+                    "file_not_found", f"no file at '{path}'{context}; paths are relative to the graph "
+                                      "document's folder", node=node_id, field=field))
+    return issues
+
+
+def _param_using(params: dict, var: str) -> str | None:
+    for key, value in params.items():
+        try:
+            if var in mx.variables_in(value):
+                return key
+        except mx.TooDeep:
+            continue
+    return None
+
+
+def validate_document(raw: dict, registry: NodeRegistry,
+                      workspace: Workspace | None = None) -> tuple[GraphDocument, list[ValidationIssue]]:
+    document, issues = check_structure(raw)
+    issues.extend(_check_references(document, registry))
+    issues.extend(_check_cycles(document))
+    for node_id, spec in document.nodes.items():
+        node_type = registry.get(spec.type)
+        if node_type is not None:
+            issues.extend(check_params(node_id, spec, node_type, document.matrix, workspace))
+    return document, issues

@@ -1,0 +1,88 @@
+"""Opening the database: URL resolution, engine settings per dialect, migrations.
+
+SQLite (the embedded default, under `.reelgraph/` in the working directory) runs in WAL mode so
+readers never block the writer, with a busy timeout so concurrent writers wait instead of failing.
+PostgreSQL is reached through psycopg 3. Migrations run on open when the schema is behind.
+"""
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+from alembic import command
+from alembic.config import Config
+from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
+from sqlalchemy import Engine, create_engine, event
+from sqlalchemy.engine import make_url
+
+MIGRATIONS = Path(__file__).parent / "migrations"
+DATABASE_ENV = "REELGRAPH_DATABASE_URL"
+
+
+def default_database_url() -> str:
+    return f"sqlite:///{Path('.reelgraph') / 'reelgraph.db'}"
+
+
+def database_url(explicit: str | None = None) -> str:
+    """`--db`, else REELGRAPH_DATABASE_URL, else SQLite under ./.reelgraph/."""
+    url = explicit or os.environ.get(DATABASE_ENV) or default_database_url()
+    parsed = make_url(url)
+    if parsed.drivername in ("postgresql", "postgres"):  # psycopg 3 is the driver we ship
+        url = parsed.set(drivername="postgresql+psycopg").render_as_string(hide_password=False)
+    return url
+
+
+def _sqlite_pragmas(dbapi_connection, _record) -> None:
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA synchronous=NORMAL")  # durable at checkpoints; WAL keeps it consistent
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.execute("PRAGMA busy_timeout=30000")
+    cursor.close()
+
+
+def create_db_engine(url: str) -> Engine:
+    parsed = make_url(url)
+    if parsed.get_backend_name() == "sqlite":
+        if parsed.database and parsed.database != ":memory:":
+            Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
+        engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 30},
+                               pool_size=8, max_overflow=8)
+        event.listen(engine, "connect", _sqlite_pragmas)
+        return engine
+    return create_engine(url, pool_pre_ping=True, pool_size=8, max_overflow=8)
+
+
+def _alembic_config(connection) -> Config:
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS))
+    config.attributes["connection"] = connection
+    return config
+
+
+def migrate(engine: Engine) -> None:
+    """Upgrade the schema to the newest migration, when it is not there already."""
+    head = ScriptDirectory(str(MIGRATIONS)).get_current_head()
+    with engine.connect() as connection:
+        if MigrationContext.configure(connection).get_current_revision() == head:
+            return
+    with engine.begin() as connection:
+        command.upgrade(_alembic_config(connection), "head")
+
+
+@dataclass
+class Database:
+    url: str
+    engine: Engine
+
+    def dispose(self) -> None:
+        self.engine.dispose()
+
+
+def open_database(url: str | None = None) -> Database:
+    resolved = database_url(url)
+    engine = create_db_engine(resolved)
+    migrate(engine)
+    return Database(resolved, engine)

@@ -1,0 +1,291 @@
+"""Repository functions: every read and write of runs, node runs and artifacts goes through here.
+
+Each write is one short transaction, so a crash loses at most the node that was running, and
+concurrent writers (threads, Ray workers, several runs) only ever contend for a moment. The hot
+paths use SQLAlchemy Core statements, not the ORM unit of work: a cached re-run of a 1,000-node
+graph is a handful of bulk statements.
+"""
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import UTC, datetime
+
+from sqlalchemy import and_, func, insert, select, update
+from sqlalchemy.dialects import postgresql, sqlite
+
+from storage.db import Database
+from storage.models import ArtifactRecord, GraphRecord, NodeOutputRecord, NodeRunRecord, RunRecord
+from storage.records import (CACHED, DONE_STATUSES, FAILED, PENDING, RUNNING, SKIPPED, SUCCEEDED,
+                             ArtifactInfo, NodeRunInfo, RunInfo)
+
+runs = RunRecord.__table__
+node_runs = NodeRunRecord.__table__
+artifacts = ArtifactRecord.__table__
+node_outputs = NodeOutputRecord.__table__
+graphs = GraphRecord.__table__
+
+
+def now() -> datetime:
+    return datetime.now(UTC)
+
+
+def _insert_ignore(db: Database, table):
+    """INSERT ... ON CONFLICT DO NOTHING in the database's own dialect."""
+    dialect = postgresql if db.engine.dialect.name == "postgresql" else sqlite
+    return dialect.insert(table).on_conflict_do_nothing()
+
+
+# Runs -------------------------------------------------------------------------------------------
+
+def create_run(db: Database, *, run_id: str, graph_id: str, graph_name: str, document: dict,
+               engine: str, workspace: str, store_uri: str, overrides: list, targets: list,
+               matrix: dict, nodes: Iterable[dict]) -> None:
+    """Record the graph (once per hash), the run and one pending node run per planned node."""
+    created = now()
+    with db.engine.begin() as connection:
+        connection.execute(_insert_ignore(db, graphs).values(
+            id=graph_id, name=graph_name, document=document, created_at=created))
+        connection.execute(insert(runs).values(
+            id=run_id, graph_id=graph_id, engine=engine, status=PENDING, workspace=workspace,
+            store_uri=store_uri, overrides=overrides, targets=targets, matrix=matrix, created_at=created))
+        rows = [{**node, "run_id": run_id, "status": PENDING, "attempts": 0} for node in nodes]
+        if rows:
+            connection.execute(insert(node_runs), rows)
+
+
+def set_run_status(db: Database, run_id: str, status: str, *, error: str | None = None,
+                   external_id: str | None = None) -> None:
+    values: dict = {"status": status}
+    if status == RUNNING:
+        values.update(started_at=now(), finished_at=None, error=None)
+    elif status in (SUCCEEDED, FAILED):
+        values.update(finished_at=now(), error=error)
+    if external_id is not None:
+        values["external_id"] = external_id
+    with db.engine.begin() as connection:
+        connection.execute(update(runs).where(runs.c.id == run_id).values(**values))
+
+
+def _run_info(row) -> RunInfo:
+    return RunInfo(id=row.id, graph_id=row.graph_id, graph_name=row.name, engine=row.engine,
+                   status=row.status, workspace=row.workspace, store_uri=row.store_uri,
+                   overrides=row.overrides, targets=row.targets, matrix=row.matrix,
+                   external_id=row.external_id, created_at=row.created_at, started_at=row.started_at,
+                   finished_at=row.finished_at, error=row.error)
+
+
+def _runs_query():
+    return select(runs, graphs.c.name).join(graphs, graphs.c.id == runs.c.graph_id)
+
+
+def get_run(db: Database, run_id: str) -> RunInfo | None:
+    with db.engine.connect() as connection:
+        row = connection.execute(_runs_query().where(runs.c.id == run_id)).first()
+    return _run_info(row) if row else None
+
+
+def find_runs(db: Database, prefix: str) -> list[str]:
+    """Run ids starting with `prefix`, so users can type the first few characters."""
+    with db.engine.connect() as connection:
+        return list(connection.scalars(select(runs.c.id).where(runs.c.id.startswith(prefix)).limit(2)))
+
+
+def list_runs(db: Database, limit: int = 50) -> list[RunInfo]:
+    """Newest first."""
+    query = _runs_query().order_by(runs.c.created_at.desc(), runs.c.id.desc()).limit(limit)
+    with db.engine.connect() as connection:
+        return [_run_info(row) for row in connection.execute(query)]
+
+
+def graph_document(db: Database, graph_id: str) -> dict | None:
+    with db.engine.connect() as connection:
+        return connection.scalar(select(graphs.c.document).where(graphs.c.id == graph_id))
+
+
+# Node runs --------------------------------------------------------------------------------------
+
+def _node_run_info(row, outputs: dict[str, str]) -> NodeRunInfo:
+    fields = {name: getattr(row, name) for name in NodeRunInfo.__dataclass_fields__ if name != "outputs"}
+    return NodeRunInfo(**fields, outputs=outputs)
+
+
+def _outputs_by_node_run(connection, node_run_ids: list[int]) -> dict[int, dict[str, str]]:
+    outputs: dict[int, dict[str, str]] = {}
+    for start in range(0, len(node_run_ids), 500):  # keep IN lists short for every database
+        chunk = node_run_ids[start:start + 500]
+        query = select(node_outputs).where(node_outputs.c.node_run_id.in_(chunk))
+        for row in connection.execute(query):
+            outputs.setdefault(row.node_run_id, {})[row.port] = row.artifact_sha256
+    return outputs
+
+
+def list_node_runs(db: Database, run_id: str) -> list[NodeRunInfo]:
+    with db.engine.connect() as connection:
+        rows = connection.execute(select(node_runs).where(node_runs.c.run_id == run_id)
+                                  .order_by(node_runs.c.id)).all()
+        outputs = _outputs_by_node_run(connection, [row.id for row in rows])
+    return [_node_run_info(row, outputs.get(row.id, {})) for row in rows]
+
+
+def get_node_run(db: Database, run_id: str, node_id: str) -> NodeRunInfo | None:
+    with db.engine.connect() as connection:
+        row = connection.execute(select(node_runs).where(
+            and_(node_runs.c.run_id == run_id, node_runs.c.node_id == node_id))).first()
+        if row is None:
+            return None
+        outputs = _outputs_by_node_run(connection, [row.id])
+    return _node_run_info(row, outputs.get(row.id, {}))
+
+
+def cached_outputs(db: Database, cache_keys: Iterable[str]) -> dict[str, tuple[int, dict[str, str]]]:
+    """For each key with a finished node run: (that node run's id, {port: sha256}).
+
+    Only node runs that produced their outputs (succeeded) are sources, so a chain of cache hits
+    always leads back to a real execution.
+    """
+    keys = list(set(cache_keys))
+    found: dict[str, tuple[int, dict[str, str]]] = {}
+    with db.engine.connect() as connection:
+        for start in range(0, len(keys), 500):
+            chunk = keys[start:start + 500]
+            query = (select(node_runs.c.cache_key, node_runs.c.id, node_outputs.c.port,
+                            node_outputs.c.artifact_sha256)
+                     .join(node_outputs, node_outputs.c.node_run_id == node_runs.c.id, isouter=True)
+                     .where(and_(node_runs.c.cache_key.in_(chunk), node_runs.c.status == SUCCEEDED))
+                     .order_by(node_runs.c.id))
+            for row in connection.execute(query):
+                source_id, ports = found.setdefault(row.cache_key, (row.id, {}))
+                if row.id == source_id and row.port is not None:
+                    ports[row.port] = row.artifact_sha256
+    return found
+
+
+def mark_running(db: Database, node_run_id: int, *, host: str, worker: str, gpu: str | None) -> int:
+    """Start an attempt; returns the attempt number (1 for the first)."""
+    started = now()
+    with db.engine.begin() as connection:
+        connection.execute(update(node_runs).where(node_runs.c.id == node_run_id).values(
+            status=RUNNING, attempts=node_runs.c.attempts + 1, host=host, worker=worker, gpu=gpu,
+            started_at=started, heartbeat_at=started, finished_at=None, error=None, error_code=None,
+            traceback=None))
+        return connection.scalar(select(node_runs.c.attempts).where(node_runs.c.id == node_run_id))
+
+
+def record_artifacts(db: Database, node_run_id: int, outputs: dict[str, ArtifactInfo]) -> None:
+    rows = [{**artifact.to_json(), "producer_node_run_id": node_run_id, "created_at": now()}
+            for artifact in {a.sha256: a for a in outputs.values()}.values()]
+    with db.engine.begin() as connection:
+        if rows:
+            connection.execute(_insert_ignore(db, artifacts), rows)
+
+
+def mark_succeeded(db: Database, node_run_id: int, outputs: dict[str, ArtifactInfo]) -> None:
+    """Record the artifacts (once per hash), the node's outputs and its success in one transaction."""
+    created = now()
+    artifact_rows = [{**artifact.to_json(), "producer_node_run_id": node_run_id, "created_at": created}
+                     for artifact in {a.sha256: a for a in outputs.values()}.values()]
+    with db.engine.begin() as connection:
+        if artifact_rows:
+            connection.execute(_insert_ignore(db, artifacts), artifact_rows)
+            connection.execute(insert(node_outputs), [
+                {"node_run_id": node_run_id, "port": port, "artifact_sha256": artifact.sha256}
+                for port, artifact in outputs.items()])
+        connection.execute(update(node_runs).where(node_runs.c.id == node_run_id).values(
+            status=SUCCEEDED, finished_at=created))
+
+
+def mark_cached(db: Database, hits: dict[int, tuple[int, dict[str, str]]]) -> None:
+    """Mark node runs as cached, each reusing the outputs of a source node run: {id: (source, outputs)}."""
+    if not hits:
+        return
+    finished = now()
+    with db.engine.begin() as connection:
+        output_rows = [{"node_run_id": node_run_id, "port": port, "artifact_sha256": sha}
+                       for node_run_id, (_, outputs) in hits.items() for port, sha in outputs.items()]
+        if output_rows:
+            connection.execute(_insert_ignore(db, node_outputs), output_rows)
+        by_source: dict[int, list[int]] = {}
+        for node_run_id, (source, _) in hits.items():
+            by_source.setdefault(source, []).append(node_run_id)
+        for source, ids in by_source.items():
+            connection.execute(update(node_runs).where(node_runs.c.id.in_(ids)).values(
+                status=CACHED, cached_from=source, finished_at=finished, error=None, error_code=None,
+                traceback=None))
+
+
+def mark_failed(db: Database, node_run_id: int, *, code: str, error: str, traceback: str | None) -> None:
+    with db.engine.begin() as connection:
+        connection.execute(update(node_runs).where(node_runs.c.id == node_run_id).values(
+            status=FAILED, finished_at=now(), error_code=code, error=error, traceback=traceback))
+
+
+def mark_pending(db: Database, node_run_id: int) -> None:
+    with db.engine.begin() as connection:
+        connection.execute(update(node_runs).where(node_runs.c.id == node_run_id).values(status=PENDING))
+
+
+def mark_skipped(db: Database, run_id: str, node_ids: Iterable[str], reason: str) -> None:
+    ids = list(node_ids)
+    if not ids:
+        return
+    with db.engine.begin() as connection:
+        connection.execute(update(node_runs).where(
+            and_(node_runs.c.run_id == run_id, node_runs.c.node_id.in_(ids))).values(
+            status=SKIPPED, finished_at=now(), error_code="upstream_failed", error=reason))
+
+
+def reset_unfinished(db: Database, run_id: str) -> list[str]:
+    """For resume: every node run that is not done goes back to pending. Returns their node ids."""
+    with db.engine.begin() as connection:
+        ids = list(connection.scalars(select(node_runs.c.node_id).where(
+            and_(node_runs.c.run_id == run_id, node_runs.c.status.not_in(DONE_STATUSES)))))
+        connection.execute(update(node_runs).where(
+            and_(node_runs.c.run_id == run_id, node_runs.c.status.not_in(DONE_STATUSES))).values(
+            status=PENDING, error=None, error_code=None, traceback=None, finished_at=None))
+    return ids
+
+
+def count_node_runs_by_status(db: Database, run_id: str) -> dict[str, int]:
+    with db.engine.connect() as connection:
+        rows = connection.execute(select(node_runs.c.status, func.count()).where(
+            node_runs.c.run_id == run_id).group_by(node_runs.c.status))
+        return {status: count for status, count in rows}
+
+
+# Artifacts --------------------------------------------------------------------------------------
+
+def _artifact_info(row) -> ArtifactInfo:
+    return ArtifactInfo(sha256=row.sha256, kind=row.kind, mime=row.mime, size=row.size, uri=row.uri,
+                        meta=row.meta, producer_node_run_id=row.producer_node_run_id)
+
+
+def get_artifacts(db: Database, shas: Iterable[str]) -> dict[str, ArtifactInfo]:
+    wanted = list(set(shas))
+    found: dict[str, ArtifactInfo] = {}
+    with db.engine.connect() as connection:
+        for start in range(0, len(wanted), 500):
+            rows = connection.execute(select(artifacts).where(artifacts.c.sha256.in_(wanted[start:start + 500])))
+            found.update({row.sha256: _artifact_info(row) for row in rows})
+    return found
+
+
+def find_artifacts(db: Database, prefix: str) -> list[ArtifactInfo]:
+    with db.engine.connect() as connection:
+        rows = connection.execute(select(artifacts).where(artifacts.c.sha256.startswith(prefix)).limit(2))
+        return [_artifact_info(row) for row in rows]
+
+
+def node_outputs_of(db: Database, run_id: str, node_ids: Iterable[str]) -> dict[str, dict[str, ArtifactInfo]]:
+    """The recorded outputs of some node runs of a run: {node id: {port: artifact}}."""
+    ids = list(node_ids)
+    if not ids:
+        return {}
+    query = (select(node_runs.c.node_id, node_outputs.c.port, artifacts)
+             .join(node_outputs, node_outputs.c.node_run_id == node_runs.c.id)
+             .join(artifacts, artifacts.c.sha256 == node_outputs.c.artifact_sha256)
+             .where(and_(node_runs.c.run_id == run_id, node_runs.c.node_id.in_(ids))))
+    result: dict[str, dict[str, ArtifactInfo]] = {}
+    with db.engine.connect() as connection:
+        for row in connection.execute(query):
+            result.setdefault(row.node_id, {})[row.port] = _artifact_info(row)
+    return result

@@ -1,0 +1,1 @@
+"""JSON Schemas for graph documents and node types, and their generator."""

@@ -1,0 +1,78 @@
+"""Generate the JSON Schemas editors and UIs use: the graph document and one per node type.
+
+    reelgraph schemas export ui_schemas/
+
+The checked-in files are compared against a fresh generation by a test, so they never go stale.
+"""
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+from graph.document import GraphDocument
+from nodes import Node, NodeRegistry, load_registry
+
+SCHEMA_DIALECT = "https://json-schema.org/draft/2020-12/schema"
+
+
+def node_schema(node_type: type[Node]) -> dict[str, Any]:
+    """A node type as data: ports, params (JSON Schema), resources."""
+    return {
+        "$schema": SCHEMA_DIALECT,
+        "title": node_type.title or node_type.type,
+        "type_name": node_type.type,
+        "version": node_type.version,
+        "category": node_type.category,
+        "description": node_type.description(),
+        "inputs": {port: {"kind": str(p.kind), "optional": p.optional, "description": p.description}
+                   for port, p in node_type.inputs.items()},
+        "outputs": {port: {"kind": str(p.kind), "description": p.description}
+                    for port, p in node_type.outputs.items()},
+        "resources": {"gpus": node_type.resources.gpus, "gpu_memory_gb": node_type.resources.gpu_memory_gb,
+                      "cpus": node_type.resources.cpus},
+        "deterministic": node_type.deterministic,
+        "params": node_type.Params.model_json_schema(),
+    }
+
+
+def graph_schema(registry: NodeRegistry) -> dict[str, Any]:
+    """The document schema, with each node's params checked against its type's params schema."""
+    schema = GraphDocument.model_json_schema()
+    schema["$schema"] = SCHEMA_DIALECT
+    schema["title"] = "reelgraph graph document"
+    spec = schema["$defs"]["NodeSpec"]
+    spec["properties"]["type"]["enum"] = registry.names()
+    spec["allOf"] = [{
+        "if": {"properties": {"type": {"const": node_type.type}}},
+        "then": {"properties": {"params": {"$ref": f"nodes/{node_type.type}.schema.json#/properties/params"}}},
+    } for node_type in registry]
+    return schema
+
+
+def _dump(value: dict) -> str:
+    return json.dumps(value, indent=2, sort_keys=True, ensure_ascii=False) + "\n"
+
+
+def render_schemas(registry: NodeRegistry | None = None) -> dict[str, str]:
+    """Relative path -> file text, for every schema file."""
+    registry = registry or load_registry(include_packs=False)  # the checked-in set: built-ins only
+    files = {"graph.schema.json": _dump(graph_schema(registry))}
+    for node_type in registry:
+        files[f"nodes/{node_type.type}.schema.json"] = _dump(node_schema(node_type))
+    return files
+
+
+def export_schemas(directory: str | Path, registry: NodeRegistry | None = None) -> list[Path]:
+    directory = Path(directory)
+    (directory / "nodes").mkdir(parents=True, exist_ok=True)
+    files = render_schemas(registry)
+    for stale in (directory / "nodes").glob("*.schema.json"):
+        if f"nodes/{stale.name}" not in files:
+            stale.unlink()
+    written = []
+    for relative, text in files.items():
+        path = directory / relative
+        path.write_text(text, encoding="utf-8")
+        written.append(path)
+    return written
