@@ -9,6 +9,7 @@ import typer
 from rich.table import Table
 
 from flows import session
+from flows.api import create_run_from
 from flows.cli.common import (EXIT_FAILED, EXIT_INVALID, EXIT_OK, DbOption, JsonOption, SetOption, StoreOption,
                               TargetOption, console, err_console, fail, print_json, report_invalid)
 from flows.cli.progress import RunProgress
@@ -113,14 +114,10 @@ def run(file: FileArgument, engine: EngineOption = "local", db: DbOption = None,
         out: OutOption = None) -> None:
     """Run a graph: execute what is not cached. Exit 0 when it succeeded, 1 when it failed, 2 when invalid."""
     runtime = open_runtime(db, store)
-    run_id = session.new_run_id()
     try:
-        graph_plan = session.plan_for_run(file, overrides=set_ or [], targets=target or [], run_id=run_id,
-                                          runtime=runtime)
+        run_id, graph_plan, settled = create_run_from(runtime, file, engine=engine, overrides=set_, targets=target)
     except GraphInvalid as error:
         report_invalid(error, as_json=json_output)
-    settled = session.create_run(runtime, graph_plan, run_id=run_id, engine=engine, overrides=set_ or [],
-                                 targets=target or [])
     if not json_output and not sys.stderr.isatty():
         console.print(f"run {run_id}: {len(graph_plan.nodes)} nodes, {settled} cached")
     _execute(runtime, run_id, engine, len(graph_plan.nodes), json_output, out, settled)

@@ -1,0 +1,52 @@
+# reelgraph: two commands on a fresh machine.
+#   make demo   installs everything (Debian packages, .venv) and renders the examples into out/
+#   make test   installs the development dependencies and runs the whole suite
+# Both are idempotent: stamps under .venv/ skip the install steps when nothing changed.
+
+SHELL := /bin/bash
+VENV := .venv
+PYTHON := $(VENV)/bin/python
+PIP := $(PYTHON) -m pip --disable-pip-version-check
+REELGRAPH := $(VENV)/bin/reelgraph
+SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+# torch and torchvision first, at versions this machine keeps on disk: a newer torch pulled in by
+# another package would be a multi-GB CUDA download.
+TORCH := torch==2.14.1 torchvision==0.29.1
+
+.PHONY: install dev demo test bench schemas clean
+
+install: $(VENV)/.runtime
+dev: $(VENV)/.dev
+
+$(VENV)/.debian: .ci/debian-packages.txt
+	@missing=$$(grep -v '^\s*#' $< | xargs -r -n1 sh -c 'dpkg -s "$$0" >/dev/null 2>&1 || echo "$$0"'); \
+	if [ -n "$$missing" ]; then \
+	  echo "installing Debian packages: $$missing"; \
+	  $(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq $$missing; \
+	fi
+	@mkdir -p $(VENV) && touch $@
+
+$(VENV)/.runtime: pyproject.toml $(VENV)/.debian
+	@test -x $(PYTHON) || python3 -m venv $(VENV)
+	$(PIP) install -q $(TORCH)
+	$(PIP) install -q -e . --config-settings editable_mode=compat
+	@touch $@
+
+$(VENV)/.dev: $(VENV)/.runtime
+	$(PIP) install -q -e '.[dev]' --config-settings editable_mode=compat
+	@touch $@
+
+demo: install
+	$(REELGRAPH) run examples/hello.yaml --out out/hello
+
+test: dev
+	$(VENV)/bin/pytest
+
+bench: install
+	$(PYTHON) -m bench.overhead
+
+schemas: install
+	$(REELGRAPH) schemas export ui_schemas
+
+clean:
+	rm -rf .reelgraph out

@@ -1,0 +1,58 @@
+"""The Python entry points for running graphs, as the CLI and tests use them.
+
+    runtime = open_runtime()                      # database + store + registry
+    result = run_document(runtime, "examples/hello.yaml", overrides=["thumb.width=64"])
+    result["status"], result["nodes"]["thumb"]["outputs"]
+"""
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from flows import session
+from flows.engines import make_engine
+from flows.results import run_result
+from flows.runtime import Runtime
+from graph import Plan, apply_overrides, plan_document
+from storage import repository as repo
+
+
+def create_run_from(runtime: Runtime, source: str | Path | dict, *, engine: str = "local",
+                    workspace_root: str | Path | None = None, overrides: list[str] | None = None,
+                    targets: list[str] | None = None) -> tuple[str, Plan, int]:
+    """Plan a document (a path, or a dict from GraphBuilder.document()) and record a run of it.
+
+    Returns (run id, plan, number of nodes the cache settled). Raises GraphInvalid.
+    """
+    run_id = session.new_run_id()
+    overrides, targets = list(overrides or []), list(targets or [])
+    if isinstance(source, dict):
+        raw = apply_overrides(source, overrides)
+        plan = plan_document(raw, workspace_root=workspace_root or Path.cwd(), run_id=run_id,
+                             registry=runtime.registry)
+        plan = plan.restricted_to(targets) if targets else plan
+    else:
+        plan = session.plan_for_run(source, overrides=overrides, targets=targets, run_id=run_id, runtime=runtime)
+    settled = session.create_run(runtime, plan, run_id=run_id, engine=engine, overrides=overrides,
+                                 targets=targets)
+    return run_id, plan, settled
+
+
+def execute_run(runtime: Runtime, run_id: str, engine: str | None = None, **engine_options: Any) -> str:
+    name = engine or repo.get_run(runtime.db, run_id).engine
+    return make_engine(name, runtime, **engine_options).execute(run_id)
+
+
+def run_document(runtime: Runtime, source: str | Path | dict, *, engine: str = "local",
+                 workspace_root: str | Path | None = None, overrides: list[str] | None = None,
+                 targets: list[str] | None = None, **engine_options: Any) -> dict:
+    run_id, _, _ = create_run_from(runtime, source, engine=engine, workspace_root=workspace_root,
+                                   overrides=overrides, targets=targets)
+    execute_run(runtime, run_id, engine, **engine_options)
+    return run_result(runtime, run_id)
+
+
+def resume_run(runtime: Runtime, run_id: str, engine: str | None = None, **engine_options: Any) -> dict:
+    session.prepare_resume(runtime, run_id)
+    execute_run(runtime, run_id, engine, **engine_options)
+    return run_result(runtime, run_id)

@@ -1,0 +1,82 @@
+"""A tiny third-party node pack, installed for the tests through the `reelgraph.nodes` entry point.
+
+Its nodes exercise what built-ins should not do on purpose: fail, flake, be random.
+"""
+from __future__ import annotations
+
+import os
+import random
+from pathlib import Path
+
+from pydantic import Field
+
+from nodes import Input, Node, NodeError, NodeParams, Output, PortKind
+
+
+class Fail(Node):
+    """Always fails with a NodeError."""
+
+    type = "testpack.fail"
+    inputs = {"value": Input(PortKind.JSON, optional=True)}
+    outputs = {"value": Output(PortKind.JSON)}
+
+    class Params(NodeParams):
+        message: str = Field("this node always fails", description="The error message")
+
+    def run(self, ctx, inputs, params):
+        raise NodeError(params.message, param="message", hint="remove this node")
+
+
+class FailOnce(Node):
+    """Raises an unexpected exception until a marker file exists, then succeeds: a flaky world."""
+
+    type = "testpack.fail_once"
+    retries = 0
+    inputs = {"value": Input(PortKind.JSON, optional=True)}
+    outputs = {"value": Output(PortKind.JSON)}
+
+    class Params(NodeParams):
+        marker: str = Field(description="A file that, once present, lets the node succeed")
+
+    def run(self, ctx, inputs, params):
+        marker = Path(params.marker)
+        if not marker.exists():
+            marker.write_text("failed once")
+            raise RuntimeError("transient failure")
+        return {"value": inputs.get("value") or "recovered"}
+
+
+class Retried(FailOnce):
+    type = "testpack.retried"
+    retries = 2
+
+
+class RandomValue(Node):
+    """A non-deterministic node: it must never come from the cache."""
+
+    type = "testpack.random"
+    deterministic = False
+    outputs = {"value": Output(PortKind.JSON)}
+
+    def run(self, ctx, inputs, params):
+        return {"value": random.random()}
+
+
+class CountCalls(Node):
+    """Appends a line to a file each time it executes, so tests count real executions."""
+
+    type = "testpack.count"
+    inputs = {"value": Input(PortKind.JSON, optional=True)}
+    outputs = {"value": Output(PortKind.JSON)}
+
+    class Params(NodeParams):
+        log: str = Field(description="File to append to")
+        label: str = ""
+
+    def run(self, ctx, inputs, params):
+        with open(params.log, "a") as handle:
+            handle.write(f"{ctx.node_id} {os.getpid()}\n")
+        return {"value": inputs.get("value") if inputs.get("value") is not None else params.label}
+
+
+NODE_TYPES = [Fail, FailOnce, Retried, RandomValue, CountCalls]
