@@ -46,7 +46,7 @@ bench: install
 	$(PYTHON) -m bench.overhead
 
 schemas: install
-	$(REELGRAPH) schemas export ui_schemas
+	$(PYTHON) -m ui_schemas.generate ui_schemas
 
 clean:
 	rm -rf .reelgraph out

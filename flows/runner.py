@@ -48,7 +48,7 @@ def _outputs_present(runtime: Runtime, outputs: dict[str, str]) -> bool:
 
 def try_cache(runtime: Runtime, node_run: NodeRunInfo) -> bool:
     """Reuse the outputs of an earlier node run with the same key, if they are still in the store."""
-    hit = repo.cached_outputs(runtime.db, [node_run.cache_key]).get(node_run.cache_key)
+    hit = repo.cached_output(runtime.db, node_run.cache_key)
     if hit is None or not _outputs_present(runtime, hit[1]):
         return False
     repo.mark_cached(runtime.db, {node_run.id: hit})

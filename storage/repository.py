@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from datetime import UTC, datetime
 
-from sqlalchemy import and_, func, insert, select, update
+from sqlalchemy import and_, bindparam, func, insert, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 
 from storage.db import Database
@@ -25,14 +25,44 @@ node_outputs = NodeOutputRecord.__table__
 graphs = GraphRecord.__table__
 
 
+# The node runner's statements, built once. Building a SQLAlchemy expression (and its cache key)
+# costs more than SQLite takes to run it, and these run several times for every node.
+_GET_NODE_RUN = select(node_runs).where(
+    and_(node_runs.c.run_id == bindparam("run"), node_runs.c.node_id == bindparam("node")))
+_OUTPUTS_OF_NODE_RUN = select(node_outputs.c.port, node_outputs.c.artifact_sha256).where(
+    node_outputs.c.node_run_id == bindparam("node_run"))
+_CACHE_SOURCE = (select(node_runs.c.id, node_outputs.c.port, node_outputs.c.artifact_sha256)
+                 .join(node_outputs, node_outputs.c.node_run_id == node_runs.c.id, isouter=True)
+                 .where(and_(node_runs.c.cache_key == bindparam("key"), node_runs.c.status == SUCCEEDED))
+                 .order_by(node_runs.c.id))
+_MARK_RUNNING = (update(node_runs).where(node_runs.c.id == bindparam("node_run"))
+                 .values(status=RUNNING, attempts=node_runs.c.attempts + 1, host=bindparam("b_host"),
+                         worker=bindparam("b_worker"), gpu=bindparam("b_gpu"), started_at=bindparam("b_now"),
+                         heartbeat_at=bindparam("b_now"), finished_at=None, error=None, error_code=None,
+                         traceback=None)
+                 .returning(node_runs.c.attempts))
+_MARK_SUCCEEDED = update(node_runs).where(node_runs.c.id == bindparam("node_run")).values(
+    status=SUCCEEDED, finished_at=bindparam("b_now"))
+_INSERT_OUTPUTS = insert(node_outputs)
+_OUTPUTS_OF_NODES = (select(node_runs.c.node_id, node_outputs.c.port, artifacts)
+                     .join(node_outputs, node_outputs.c.node_run_id == node_runs.c.id)
+                     .join(artifacts, artifacts.c.sha256 == node_outputs.c.artifact_sha256)
+                     .where(and_(node_runs.c.run_id == bindparam("run"),
+                                 node_runs.c.node_id.in_(bindparam("nodes", expanding=True)))))
+_INSERT_IGNORE: dict[str, object] = {}
+
+
 def now() -> datetime:
     return datetime.now(UTC)
 
 
 def _insert_ignore(db: Database, table):
-    """INSERT ... ON CONFLICT DO NOTHING in the database's own dialect."""
-    dialect = postgresql if db.engine.dialect.name == "postgresql" else sqlite
-    return dialect.insert(table).on_conflict_do_nothing()
+    """INSERT ... ON CONFLICT DO NOTHING in the database's own dialect (built once per dialect)."""
+    key = f"{db.engine.dialect.name}:{table.name}"
+    if key not in _INSERT_IGNORE:
+        dialect = postgresql if db.engine.dialect.name == "postgresql" else sqlite
+        _INSERT_IGNORE[key] = dialect.insert(table).on_conflict_do_nothing()
+    return _INSERT_IGNORE[key]
 
 
 # Runs -------------------------------------------------------------------------------------------
@@ -129,12 +159,23 @@ def list_node_runs(db: Database, run_id: str) -> list[NodeRunInfo]:
 
 def get_node_run(db: Database, run_id: str, node_id: str) -> NodeRunInfo | None:
     with db.engine.connect() as connection:
-        row = connection.execute(select(node_runs).where(
-            and_(node_runs.c.run_id == run_id, node_runs.c.node_id == node_id))).first()
+        row = connection.execute(_GET_NODE_RUN, {"run": run_id, "node": node_id}).first()
         if row is None:
             return None
-        outputs = _outputs_by_node_run(connection, [row.id])
-    return _node_run_info(row, outputs.get(row.id, {}))
+        outputs = {}
+        if row.status in DONE_STATUSES:  # only finished node runs have outputs
+            outputs = dict(connection.execute(_OUTPUTS_OF_NODE_RUN, {"node_run": row.id}).all())
+    return _node_run_info(row, outputs)
+
+
+def cached_output(db: Database, cache_key: str) -> tuple[int, dict[str, str]] | None:
+    """The first node run that produced outputs for this key: (its id, {port: sha256}), or None."""
+    with db.engine.connect() as connection:
+        rows = connection.execute(_CACHE_SOURCE, {"key": cache_key}).all()
+    if not rows:
+        return None
+    source = rows[0].id
+    return source, {row.port: row.artifact_sha256 for row in rows if row.id == source and row.port is not None}
 
 
 def cached_outputs(db: Database, cache_keys: Iterable[str]) -> dict[str, tuple[int, dict[str, str]]]:
@@ -162,21 +203,9 @@ def cached_outputs(db: Database, cache_keys: Iterable[str]) -> dict[str, tuple[i
 
 def mark_running(db: Database, node_run_id: int, *, host: str, worker: str, gpu: str | None) -> int:
     """Start an attempt; returns the attempt number (1 for the first)."""
-    started = now()
     with db.engine.begin() as connection:
-        connection.execute(update(node_runs).where(node_runs.c.id == node_run_id).values(
-            status=RUNNING, attempts=node_runs.c.attempts + 1, host=host, worker=worker, gpu=gpu,
-            started_at=started, heartbeat_at=started, finished_at=None, error=None, error_code=None,
-            traceback=None))
-        return connection.scalar(select(node_runs.c.attempts).where(node_runs.c.id == node_run_id))
-
-
-def record_artifacts(db: Database, node_run_id: int, outputs: dict[str, ArtifactInfo]) -> None:
-    rows = [{**artifact.to_json(), "producer_node_run_id": node_run_id, "created_at": now()}
-            for artifact in {a.sha256: a for a in outputs.values()}.values()]
-    with db.engine.begin() as connection:
-        if rows:
-            connection.execute(_insert_ignore(db, artifacts), rows)
+        return connection.execute(_MARK_RUNNING, {"node_run": node_run_id, "b_host": host, "b_worker": worker,
+                                                  "b_gpu": gpu, "b_now": now()}).scalar_one()
 
 
 def mark_succeeded(db: Database, node_run_id: int, outputs: dict[str, ArtifactInfo]) -> None:
@@ -187,11 +216,10 @@ def mark_succeeded(db: Database, node_run_id: int, outputs: dict[str, ArtifactIn
     with db.engine.begin() as connection:
         if artifact_rows:
             connection.execute(_insert_ignore(db, artifacts), artifact_rows)
-            connection.execute(insert(node_outputs), [
+            connection.execute(_INSERT_OUTPUTS, [
                 {"node_run_id": node_run_id, "port": port, "artifact_sha256": artifact.sha256}
                 for port, artifact in outputs.items()])
-        connection.execute(update(node_runs).where(node_runs.c.id == node_run_id).values(
-            status=SUCCEEDED, finished_at=created))
+        connection.execute(_MARK_SUCCEEDED, {"node_run": node_run_id, "b_now": created})
 
 
 def mark_cached(db: Database, hits: dict[int, tuple[int, dict[str, str]]]) -> None:
@@ -217,11 +245,6 @@ def mark_failed(db: Database, node_run_id: int, *, code: str, error: str, traceb
     with db.engine.begin() as connection:
         connection.execute(update(node_runs).where(node_runs.c.id == node_run_id).values(
             status=FAILED, finished_at=now(), error_code=code, error=error, traceback=traceback))
-
-
-def mark_pending(db: Database, node_run_id: int) -> None:
-    with db.engine.begin() as connection:
-        connection.execute(update(node_runs).where(node_runs.c.id == node_run_id).values(status=PENDING))
 
 
 def mark_skipped(db: Database, run_id: str, node_ids: Iterable[str], reason: str) -> None:
@@ -280,12 +303,8 @@ def node_outputs_of(db: Database, run_id: str, node_ids: Iterable[str]) -> dict[
     ids = list(node_ids)
     if not ids:
         return {}
-    query = (select(node_runs.c.node_id, node_outputs.c.port, artifacts)
-             .join(node_outputs, node_outputs.c.node_run_id == node_runs.c.id)
-             .join(artifacts, artifacts.c.sha256 == node_outputs.c.artifact_sha256)
-             .where(and_(node_runs.c.run_id == run_id, node_runs.c.node_id.in_(ids))))
     result: dict[str, dict[str, ArtifactInfo]] = {}
     with db.engine.connect() as connection:
-        for row in connection.execute(query):
+        for row in connection.execute(_OUTPUTS_OF_NODES, {"run": run_id, "nodes": ids}):
             result.setdefault(row.node_id, {})[row.port] = _artifact_info(row)
     return result

@@ -76,3 +76,10 @@ def export_schemas(directory: str | Path, registry: NodeRegistry | None = None) 
         path.write_text(text, encoding="utf-8")
         written.append(path)
     return written
+
+
+if __name__ == "__main__":  # `python -m ui_schemas.generate [DIR]`: refresh the checked-in schemas
+    import sys
+
+    target = Path(sys.argv[1]) if len(sys.argv) > 1 else Path(__file__).parent
+    print(f"wrote {len(export_schemas(target))} schema files to {target}")
