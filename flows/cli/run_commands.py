@@ -113,6 +113,8 @@ def run(file: FileArgument, engine: EngineOption = "local", db: DbOption = None,
         set_: SetOption = None, target: TargetOption = None, json_output: JsonOption = False,
         out: OutOption = None) -> None:
     """Run a graph: execute what is not cached. Exit 0 when it succeeded, 1 when it failed, 2 when invalid."""
+    if engine not in engine_names():
+        fail(f"unknown engine '{engine}'; choose one of {', '.join(engine_names())}", EXIT_INVALID, as_json=json_output)
     runtime = open_runtime(db, store)
     try:
         run_id, graph_plan, settled = create_run_from(runtime, file, engine=engine, overrides=set_, targets=target)
