@@ -1,14 +1,13 @@
 """The local engine: runs a run's nodes in threads of this process.
 
-Scheduling: a node is ready when all its upstream nodes are done; ready nodes start in plan
-order as long as their resources fit. Resources are counted in slots: CPU slots (the machine's
-cores) and GPU slots (one per CUDA device; without CUDA, `gpu_slots` of them, default 1, so GPU
-nodes run one at a time on the CPU instead of thrashing it).
+Resources are counted in slots: CPU slots (the machine's cores) and GPU slots (one per CUDA
+device; without CUDA, `gpu_slots` of them, default 1, so GPU nodes run one at a time on the CPU
+instead of thrashing it). A node whose resources do not fit waits; GPU nodes asking for no CPU
+are never held back by CPU accounting.
 
 Locking: only the scheduling thread (the caller of `execute`) touches the scheduler's state;
 worker threads run `run_node` and report back through futures, so the state needs no lock and
-there is nothing to deadlock on. A failed node marks its downstream skipped; independent
-branches keep going.
+there is nothing to deadlock on.
 """
 from __future__ import annotations
 
@@ -19,8 +18,9 @@ from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from flows import session
 from flows.runner import NodeOutcome, run_node
 from flows.runtime import Runtime
+from flows.scheduling import DagState
 from storage import repository as repo
-from storage.records import DONE_STATUSES, FAILED
+from storage.records import FAILED
 
 
 def cuda_device_count() -> int:
@@ -40,10 +40,10 @@ class LocalEngine:
         self.cpu_slots = cpu_slots or os.cpu_count() or 1
         self.gpu_slots = gpu_slots
 
-    def _gpu_devices(self, node_runs) -> list[str]:
+    def _gpu_devices(self, state: DagState) -> list[str]:
         """CUDA devices, or CPU stand-ins. Asked only when a node needs a GPU: importing torch
         to count devices costs seconds that a CPU-only graph should not pay."""
-        if not any(n.resources.get("gpus", 0) for n in node_runs):
+        if not any(state.node_runs[n].resources.get("gpus", 0) for n in state.waiting):
             return []
         cuda = cuda_device_count()
         if cuda and self.gpu_slots is None:
@@ -52,36 +52,27 @@ class LocalEngine:
 
     def execute(self, run_id: str) -> str:
         session.start(self.runtime, run_id)
-        node_runs = {n.node_id: n for n in repo.list_node_runs(self.runtime.db, run_id)}
-        waiting = {node_id: {up for up, _ in n.inputs.values() if node_runs[up].status not in DONE_STATUSES}
-                   for node_id, n in node_runs.items() if n.status not in DONE_STATUSES}
-        order = {node_id: index for index, node_id in enumerate(node_runs)}
-        downstream: dict[str, set[str]] = {node_id: set() for node_id in node_runs}
-        for node_id, upstream in waiting.items():
-            for up in upstream:
-                downstream[up].add(node_id)
-
-        gpu_devices = self._gpu_devices(node_runs[n] for n in waiting)
+        state = DagState(repo.list_node_runs(self.runtime.db, run_id))
+        gpu_devices = self._gpu_devices(state)
         free_cpus, free_gpus = float(self.cpu_slots), list(gpu_devices)
         running: dict[Future, tuple[str, float, str | None]] = {}
         with ThreadPoolExecutor(max_workers=self.cpu_slots + len(gpu_devices),
                                 thread_name_prefix="reelgraph-node") as pool:
-            while waiting or running:
-                ready = sorted((n for n, ups in waiting.items() if not ups), key=order.__getitem__)
-                for node_id in ready:
-                    resources = node_runs[node_id].resources
+            while state.pending or running:
+                for node_id in state.ready():
+                    resources = state.node_runs[node_id].resources
                     gpus = min(math.ceil(resources.get("gpus", 0)), len(gpu_devices))
                     cpus = min(float(resources.get("cpus", 1)), float(self.cpu_slots))
                     if gpus > len(free_gpus) or (cpus > free_cpus and running):
                         continue
                     device = free_gpus.pop(0) if gpus else None
                     free_cpus -= cpus
-                    del waiting[node_id]
+                    state.started(node_id)
                     future = pool.submit(run_node, self.runtime, run_id, node_id, device=device or "cpu",
                                          gpu=device if device and device != "cpu" else None)
                     running[future] = (node_id, cpus, device)
                 if not running:
-                    break  # nothing can start: only reachable if resources never fit
+                    break
                 finished, _ = wait(running, return_when=FIRST_COMPLETED)
                 for future in finished:
                     node_id, cpus, device = running.pop(future)
@@ -89,12 +80,8 @@ class LocalEngine:
                     if device is not None:
                         free_gpus.append(device)
                     outcome = self._outcome(future, node_id)
-                    if outcome.status == FAILED:
-                        self._skip_downstream(run_id, node_id, downstream, waiting)
-                    else:
-                        for child in downstream[node_id]:
-                            if child in waiting:
-                                waiting[child].discard(node_id)
+                    skipped = state.finished(node_id, outcome.status)
+                    repo.mark_skipped(self.runtime.db, run_id, skipped, f"upstream node '{node_id}' failed")
         return session.finish(self.runtime, run_id)
 
     @staticmethod
@@ -103,14 +90,3 @@ class LocalEngine:
         if error is not None:  # run_node records node failures itself; this is the database failing
             return NodeOutcome(node_id, FAILED, f"{type(error).__name__}: {error}")
         return future.result()
-
-    def _skip_downstream(self, run_id: str, failed: str, downstream: dict[str, set[str]],
-                         waiting: dict[str, set[str]]) -> None:
-        skipped, stack = [], list(downstream[failed])
-        while stack:
-            node_id = stack.pop()
-            if node_id in waiting:
-                del waiting[node_id]
-                skipped.append(node_id)
-                stack.extend(downstream[node_id])
-        repo.mark_skipped(self.runtime.db, run_id, skipped, f"upstream node '{failed}' failed")

@@ -132,5 +132,5 @@ def build_plan(raw: dict, registry: NodeRegistry, workspace: Workspace, *, run_i
             plan.nodes[node_id] = PlannedNode(
                 id=node_id, base_id=base_id, type=spec.type, version=node_type.version, params=params_json,
                 inputs=inputs, bindings=bindings, cache_key=key, deterministic=node_type.deterministic,
-                resources=node_type.resources)
+                resources=node_type.resources_for(params))
     return plan

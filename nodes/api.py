@@ -81,6 +81,12 @@ class Node(ABC):
                 if isinstance(info.json_schema_extra, dict) and info.json_schema_extra.get(FILE_PARAM_FLAG)]
 
     @classmethod
+    def resources_for(cls, params: NodeParams) -> Resources:
+        """What one execution with these params needs; override when params change it (a learned
+        upscaler needs a GPU where Lanczos does not)."""
+        return cls.resources
+
+    @classmethod
     def model_ids(cls, params: NodeParams) -> list[str]:
         """Model identities this node loads (hub id@revision or weights path), for lineage."""
         return []

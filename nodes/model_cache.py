@@ -21,8 +21,11 @@ from typing import Any
 def estimate_bytes(model: Any) -> int:
     """Parameter bytes of a torch module or a diffusers pipeline; 0 when unknown."""
     total = 0
-    components = getattr(model, "components", None)
-    modules = components.values() if isinstance(components, dict) else [model]
+    components = getattr(model, "components", None)  # a diffusers pipeline
+    if isinstance(components, dict):
+        modules = list(components.values())
+    else:  # a torch module, or a wrapper holding one in `.model` (spandrel's ModelDescriptor)
+        modules = [getattr(model, "model", model) if not hasattr(model, "parameters") else model]
     for module in modules:
         parameters = getattr(module, "parameters", None)
         if callable(parameters):

@@ -1,0 +1,4 @@
+"""Upscaling frame sequences: Lanczos resampling or learned upscalers loaded with spandrel."""
+from nodes.upscale.node import FramesUpscale
+
+NODE_TYPES = [FramesUpscale]
