@@ -20,7 +20,13 @@ def _local(runtime: Runtime, **options: Any) -> Engine:
     return LocalEngine(runtime, **options)
 
 
-ENGINES: dict[str, Callable[..., Engine]] = {"local": _local}
+def _ray(runtime: Runtime, **options: Any) -> Engine:
+    from flows.ray_engine import RayEngine
+
+    return RayEngine(runtime, **options)
+
+
+ENGINES: dict[str, Callable[..., Engine]] = {"local": _local, "ray": _ray}
 
 
 def engine_names() -> list[str]:

@@ -45,7 +45,7 @@ def graph_schema(registry: NodeRegistry) -> dict[str, Any]:
     spec["properties"]["type"]["enum"] = registry.names()
     spec["allOf"] = [{
         "if": {"properties": {"type": {"const": node_type.type}}},
-        "then": {"properties": {"params": {"$ref": f"nodes/{node_type.type}.schema.json#/properties/params"}}},
+        "then": {"properties": {"params": {"$ref": f"nodes/{node_type.type}.schema.json#/params"}}},
     } for node_type in registry]
     return schema
 

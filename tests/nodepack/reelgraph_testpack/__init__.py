@@ -10,7 +10,7 @@ from pathlib import Path
 
 from pydantic import Field
 
-from nodes import Input, Node, NodeError, NodeParams, Output, PortKind
+from nodes import Input, Node, NodeError, NodeParams, Output, PortKind, Resources
 
 
 class Fail(Node):
@@ -80,3 +80,28 @@ class CountCalls(Node):
 
 
 NODE_TYPES = [Fail, FailOnce, Retried, RandomValue, CountCalls]
+
+
+class ModelUser(Node):
+    """Needs a GPU and a model: loads it through the process model cache, like a diffusion node."""
+
+    type = "testpack.model_user"
+    resources = Resources(gpus=1, cpus=0)
+    outputs = {"value": Output(PortKind.JSON)}
+
+    class Params(NodeParams):
+        model: str = Field(description="A safetensors file standing in for a model's weights")
+        index: int = 0
+
+    @classmethod
+    def model_ids(cls, params):
+        return [params.model]
+
+    def run(self, ctx, inputs, params):
+        from safetensors.numpy import load_file
+
+        weights = ctx.models.get(("testpack", params.model), lambda: load_file(params.model))
+        return {"value": float(weights["w"].sum()) + params.index}
+
+
+NODE_TYPES.append(ModelUser)

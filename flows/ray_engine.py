@@ -1,0 +1,203 @@
+"""The Ray engine: the same run, scheduled across a Ray cluster.
+
+- CPU nodes are Ray tasks asking for the node's CPUs.
+- GPU nodes go to resident GPU workers, one actor per GPU, each with its own process model cache:
+  a model loads once per GPU and stays there for the next node that needs it, and a node goes to
+  a worker that already holds its model when one is free. GPU workers ask for no CPU, so CPU
+  accounting never holds a GPU back (Ray asks for 1 CPU per task by default).
+- Without `address`, a local Ray sized to this machine starts; with one, Ray joins that cluster
+  (the database and the store must then be reachable from every node: PostgreSQL, a shared
+  folder or an fsspec URL).
+- A cluster with no GPU at all runs GPU nodes on CPU workers, with a warning, rather than waiting
+  forever for a GPU that will never come.
+- Artifacts travel through the store; Ray's object store carries only each node's outcome.
+- Progress events from workers come back through a Ray queue and reach the same sinks as local ones.
+
+Ray retries a task whose worker died (3 times by default), and restarts a dead GPU worker; the node
+runner then records a second attempt and executes again, since the dead attempt left nothing done.
+"""
+from __future__ import annotations
+
+import logging
+import os
+import queue as std_queue
+from dataclasses import dataclass, field
+from typing import Any
+
+from flows import session
+from flows.runner import NodeOutcome, run_node
+from flows.runtime import Runtime, RuntimeConfig, runtime_from_config
+from flows.scheduling import DagState
+from storage import repository as repo
+from storage.records import FAILED, NodeRunInfo
+
+log = logging.getLogger(__name__)
+NAMESPACE = "reelgraph"
+_worker_runtimes: dict[RuntimeConfig, Runtime] = {}
+
+
+def _worker_runtime(config: RuntimeConfig, events: Any) -> Runtime:
+    """One Runtime per worker process and configuration, reused across the nodes it runs."""
+    runtime = _worker_runtimes.get(config)
+    if runtime is None:
+        import ray
+
+        runtime = _worker_runtimes[config] = runtime_from_config(config)
+        runtime.worker = f"ray-node-{ray.get_runtime_context().get_node_id()[:12]}-pid-{os.getpid()}"
+    runtime.on_event = (lambda event: events.put_nowait(event)) if events is not None else runtime.on_event
+    return runtime
+
+
+def _run_cpu_node(config: RuntimeConfig, run_id: str, node_id: str, events: Any) -> NodeOutcome:
+    return run_node(_worker_runtime(config, events), run_id, node_id)
+
+
+class GpuWorker:
+    """A resident worker holding one GPU (or a CPU stand-in) and the models loaded on it."""
+
+    def __init__(self) -> None:
+        import ray
+
+        self.gpu_ids = [str(i) for i in ray.get_gpu_ids()]
+        self.device = "cpu"
+        if self.gpu_ids:
+            from flows.local_engine import cuda_device_count
+
+            self.device = "cuda:0" if cuda_device_count() else "cpu"  # Ray narrows CUDA_VISIBLE_DEVICES
+
+    def run(self, config: RuntimeConfig, run_id: str, node_id: str, events: Any) -> NodeOutcome:
+        runtime = _worker_runtime(config, events)
+        return run_node(runtime, run_id, node_id, device=self.device, gpu=",".join(self.gpu_ids) or None)
+
+    def model_loads(self) -> int:
+        from nodes.model_cache import process_model_cache
+
+        return process_model_cache.loads
+
+
+@dataclass
+class _GpuSlot:
+    actor: Any
+    models: set[str] = field(default_factory=set)
+    busy: bool = False
+
+
+# The GPU workers of the current Ray session. The driver keeps their handles (Ray destroys an actor
+# whose handles are all gone), so models stay resident between runs made from this process.
+_gpu_pools: dict[str, list[_GpuSlot]] = {}
+
+
+def gpu_pool() -> list[_GpuSlot]:
+    """One GPU worker per GPU of the cluster (or one CPU stand-in when it has none)."""
+    import ray
+
+    key = ray.get_runtime_context().gcs_address
+    if key not in _gpu_pools:
+        gpus = int(ray.cluster_resources().get("GPU", 0))
+        if gpus == 0:
+            log.warning("the Ray cluster has no GPU: GPU nodes run on CPU workers instead")
+        options = {"num_gpus": 1 if gpus else 0, "num_cpus": 0, "max_restarts": 3, "max_task_retries": 3}
+        remote_worker = ray.remote(GpuWorker)
+        _gpu_pools[key] = [_GpuSlot(remote_worker.options(**options).remote()) for _ in range(max(gpus, 1))]
+    return _gpu_pools[key]
+
+
+def ensure_ray(address: str | None = None, **init_options: Any) -> None:
+    import ray
+
+    if not ray.is_initialized():
+        ray.init(address=address, namespace=NAMESPACE, include_dashboard=False, log_to_driver=False,
+                 configure_logging=False, **init_options)
+
+
+class RayEngine:
+    name = "ray"
+
+    def __init__(self, runtime: Runtime, *, address: str | None = None, **init_options: Any) -> None:
+        self.runtime = runtime
+        self.address = address
+        self.init_options = init_options
+
+    def _model_ids(self, node_run: NodeRunInfo) -> set[str]:
+        node_type = self.runtime.registry.get(node_run.type)
+        if node_type is None:
+            return set()
+        try:
+            return set(node_type.model_ids(node_type.Params.model_validate(node_run.params)))
+        except ValueError:
+            return set()
+
+    def execute(self, run_id: str) -> str:
+        import ray
+        from ray.util.queue import Queue
+
+        ensure_ray(self.address, **self.init_options)
+        session.start(self.runtime, run_id)
+        state = DagState(repo.list_node_runs(self.runtime.db, run_id))
+        needs_gpu = any(state.node_runs[n].resources.get("gpus", 0) for n in state.waiting)
+        slots = gpu_pool() if needs_gpu else []
+        events = Queue()
+        cpu_task = ray.remote(_run_cpu_node)
+        running: dict[Any, tuple[str, _GpuSlot | None]] = {}
+        while state.pending or running:
+            for node_id in state.ready():
+                node_run = state.node_runs[node_id]
+                if node_run.resources.get("gpus", 0):
+                    slot = self._free_slot(slots, self._model_ids(node_run))
+                    if slot is None:
+                        continue
+                    slot.busy = True
+                    slot.models |= self._model_ids(node_run)
+                    ref = slot.actor.run.remote(self.runtime.config, run_id, node_id, events)
+                else:
+                    slot = None
+                    ref = cpu_task.options(num_cpus=node_run.resources.get("cpus", 1)).remote(
+                        self.runtime.config, run_id, node_id, events)
+                state.started(node_id)
+                running[ref] = (node_id, slot)
+            finished, _ = ray.wait(list(running), num_returns=1, timeout=0.25)
+            self._forward_events(events)
+            for ref in finished:
+                node_id, slot = running.pop(ref)
+                if slot is not None:
+                    slot.busy = False
+                outcome = self._outcome(ref, run_id, node_id)
+                skipped = state.finished(node_id, outcome.status)
+                repo.mark_skipped(self.runtime.db, run_id, skipped, f"upstream node '{node_id}' failed")
+        self._forward_events(events)
+        events.shutdown()
+        return session.finish(self.runtime, run_id)
+
+    @staticmethod
+    def _free_slot(slots: list[_GpuSlot], models: set[str]) -> _GpuSlot | None:
+        free = [slot for slot in slots if not slot.busy]
+        if not free:
+            return None
+        warm = [slot for slot in free if models and models <= slot.models]
+        return (warm or sorted(free, key=lambda slot: len(slot.models)))[0]
+
+    def _forward_events(self, events: Any) -> None:
+        while True:
+            try:
+                self.runtime.on_event(events.get_nowait())
+            except std_queue.Empty:
+                return
+
+    def _outcome(self, ref: Any, run_id: str, node_id: str) -> NodeOutcome:
+        import ray
+
+        try:
+            return ray.get(ref)
+        except ray.exceptions.RayError as error:  # retries exhausted: the worker kept dying
+            node_run = repo.get_node_run(self.runtime.db, run_id, node_id)
+            message = f"Ray could not run the node: {type(error).__name__}: {str(error).splitlines()[0]}"
+            repo.mark_failed(self.runtime.db, node_run.id, code="worker_lost", error=message, traceback=str(error))
+            return NodeOutcome(node_id, FAILED, message)
+
+
+def shutdown_ray() -> None:
+    import ray
+
+    _gpu_pools.clear()
+    if ray.is_initialized():
+        ray.shutdown()
