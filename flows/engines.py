@@ -26,7 +26,20 @@ def _ray(runtime: Runtime, **options: Any) -> Engine:
     return RayEngine(runtime, **options)
 
 
-ENGINES: dict[str, Callable[..., Engine]] = {"local": _local, "ray": _ray}
+def _prefect(runtime: Runtime, **options: Any) -> Engine:
+    from flows.prefect_engine import PrefectEngine
+
+    return PrefectEngine(runtime, **options)
+
+
+def _prefect_ray(runtime: Runtime, **options: Any) -> Engine:
+    from flows.prefect_engine import PrefectRayEngine
+
+    return PrefectRayEngine(runtime, **options)
+
+
+ENGINES: dict[str, Callable[..., Engine]] = {"local": _local, "ray": _ray, "prefect": _prefect,
+                                             "prefect-ray": _prefect_ray}
 
 
 def engine_names() -> list[str]:

@@ -1,9 +1,9 @@
 """The Ray engine: the same run, scheduled across a Ray cluster.
 
 - CPU nodes are Ray tasks asking for the node's CPUs.
-- GPU nodes go to resident GPU workers, one actor per GPU, each with its own process model cache:
-  a model loads once per GPU and stays there for the next node that needs it, and a node goes to
-  a worker that already holds its model when one is free. GPU workers ask for no CPU, so CPU
+- GPU nodes go to resident GPU workers, one actor per GPU for the length of a run, each with its
+  own process model cache: a model loads once per GPU and stays there for the next node that
+  needs it, and a node goes to a worker that already holds its model when one is free. GPU workers ask for no CPU, so CPU
   accounting never holds a GPU back (Ray asks for 1 CPU per task by default).
 - Without `address`, a local Ray sized to this machine starts; with one, Ray joins that cluster
   (the database and the store must then be reachable from every node: PostgreSQL, a shared
@@ -82,24 +82,27 @@ class _GpuSlot:
     busy: bool = False
 
 
-# The GPU workers of the current Ray session. The driver keeps their handles (Ray destroys an actor
-# whose handles are all gone), so models stay resident between runs made from this process.
-_gpu_pools: dict[str, list[_GpuSlot]] = {}
+def start_gpu_pool() -> list[_GpuSlot]:
+    """One GPU worker per GPU of the cluster (or one CPU stand-in when it has none).
 
-
-def gpu_pool() -> list[_GpuSlot]:
-    """One GPU worker per GPU of the cluster (or one CPU stand-in when it has none)."""
+    The pool lives as long as one run: holding GPUs between runs would starve every other user
+    of a shared cluster (and other engines' GPU tasks) of them.
+    """
     import ray
 
-    key = ray.get_runtime_context().gcs_address
-    if key not in _gpu_pools:
-        gpus = int(ray.cluster_resources().get("GPU", 0))
-        if gpus == 0:
-            log.warning("the Ray cluster has no GPU: GPU nodes run on CPU workers instead")
-        options = {"num_gpus": 1 if gpus else 0, "num_cpus": 0, "max_restarts": 3, "max_task_retries": 3}
-        remote_worker = ray.remote(GpuWorker)
-        _gpu_pools[key] = [_GpuSlot(remote_worker.options(**options).remote()) for _ in range(max(gpus, 1))]
-    return _gpu_pools[key]
+    gpus = int(ray.cluster_resources().get("GPU", 0))
+    if gpus == 0:
+        log.warning("the Ray cluster has no GPU: GPU nodes run on CPU workers instead")
+    options = {"num_gpus": 1 if gpus else 0, "num_cpus": 0, "max_restarts": 3, "max_task_retries": 3}
+    remote_worker = ray.remote(GpuWorker)
+    return [_GpuSlot(remote_worker.options(**options).remote()) for _ in range(max(gpus, 1))]
+
+
+def stop_gpu_pool(slots: list[_GpuSlot]) -> None:
+    import ray
+
+    for slot in slots:
+        ray.kill(slot.actor)
 
 
 def ensure_ray(address: str | None = None, **init_options: Any) -> None:
@@ -117,6 +120,8 @@ class RayEngine:
         self.runtime = runtime
         self.address = address
         self.init_options = init_options
+        self.gpu_slots: list[_GpuSlot] = []
+        self.model_loads = 0  # models loaded by this run's GPU workers, counted when it ends
 
     def _model_ids(self, node_run: NodeRunInfo) -> set[str]:
         node_type = self.runtime.registry.get(node_run.type)
@@ -135,7 +140,8 @@ class RayEngine:
         session.start(self.runtime, run_id)
         state = DagState(repo.list_node_runs(self.runtime.db, run_id))
         needs_gpu = any(state.node_runs[n].resources.get("gpus", 0) for n in state.waiting)
-        slots = gpu_pool() if needs_gpu else []
+        slots = start_gpu_pool() if needs_gpu else []
+        self.gpu_slots = slots  # kept for inspection (tests count model loads per worker)
         events = Queue()
         cpu_task = ray.remote(_run_cpu_node)
         running: dict[Any, tuple[str, _GpuSlot | None]] = {}
@@ -166,6 +172,8 @@ class RayEngine:
                 repo.mark_skipped(self.runtime.db, run_id, skipped, f"upstream node '{node_id}' failed")
         self._forward_events(events)
         events.shutdown()
+        self.model_loads = sum(ray.get([slot.actor.model_loads.remote() for slot in slots]))
+        stop_gpu_pool(slots)
         return session.finish(self.runtime, run_id)
 
     @staticmethod
@@ -179,9 +187,11 @@ class RayEngine:
     def _forward_events(self, events: Any) -> None:
         while True:
             try:
-                self.runtime.on_event(events.get_nowait())
+                event = events.get_nowait()
             except std_queue.Empty:
                 return
+            if event is not None:
+                self.runtime.on_event(event)
 
     def _outcome(self, ref: Any, run_id: str, node_id: str) -> NodeOutcome:
         import ray
@@ -195,9 +205,17 @@ class RayEngine:
             return NodeOutcome(node_id, FAILED, message)
 
 
+def forward_events(events: Any, sink: Any) -> None:
+    """Relay events from a Ray queue to a sink until a None arrives (run in a thread)."""
+    while True:
+        event = events.get(block=True)
+        if event is None:
+            return
+        sink(event)
+
+
 def shutdown_ray() -> None:
     import ray
 
-    _gpu_pools.clear()
     if ray.is_initialized():
         ray.shutdown()

@@ -30,8 +30,9 @@ from storage.records import CACHED, DONE_STATUSES, FAILED, SUCCEEDED, ArtifactIn
 @dataclass(frozen=True)
 class NodeOutcome:
     node_id: str
-    status: str                  # succeeded, cached or failed
+    status: str                  # succeeded, cached, failed (or skipped, from an engine)
     error: str | None = None
+    retryable: bool = False      # failed in a way another attempt may fix (not a NodeError)
 
 
 class NodeFailure(Exception):
@@ -155,7 +156,7 @@ def run_node(runtime: Runtime, run_id: str, node_id: str, *, device: str = "cpu"
             repo.mark_failed(runtime.db, node_run.id, code=failure.code, error=failure.message,
                              traceback=failure.traceback)
             runtime.on_event(NodeFinished(node_id, FAILED, time.perf_counter() - started, failure.message))
-            return NodeOutcome(node_id, FAILED, failure.message)
+            return NodeOutcome(node_id, FAILED, failure.message, retryable=failure.retryable)
         repo.mark_succeeded(runtime.db, node_run.id, outputs)
         runtime.on_event(NodeFinished(node_id, SUCCEEDED, time.perf_counter() - started))
         return NodeOutcome(node_id, SUCCEEDED)

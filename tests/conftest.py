@@ -102,3 +102,30 @@ def reelgraph_cli(*args: str, cwd: Path, env: dict | None = None, timeout: int =
     command = [str(Path(sys.executable).parent / "reelgraph"), *args]
     return subprocess.run(command, cwd=cwd, capture_output=True, text=True, timeout=timeout,
                           env={**os.environ, **(env or {})})
+
+
+@pytest.fixture(scope="session")
+def prefect_server(tmp_path_factory):
+    """A real temporary Prefect server (SQLite under a temp PREFECT_HOME), once per session."""
+    os.environ["PREFECT_HOME"] = str(tmp_path_factory.mktemp("prefect-home"))
+    os.environ.setdefault("PREFECT_LOGGING_LEVEL", "WARNING")
+    os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
+    from prefect.settings import PREFECT_API_URL
+    from prefect.testing.utilities import prefect_test_harness
+
+    with prefect_test_harness(server_startup_timeout=120):
+        yield PREFECT_API_URL.value()
+
+
+@pytest.fixture
+def ray_session():
+    """A local Ray with 4 simulated GPUs, started once and shared by the tests that need one
+    (restarted only if another test replaced it, e.g. with a multi-node cluster)."""
+    import ray
+
+    from flows.ray_engine import shutdown_ray
+
+    if not ray.is_initialized() or ray.cluster_resources().get("GPU") != 4:
+        shutdown_ray()
+        ray.init(num_cpus=2, num_gpus=4, include_dashboard=False, namespace="reelgraph", log_to_driver=False)
+    yield

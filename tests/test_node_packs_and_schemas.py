@@ -4,6 +4,7 @@ from __future__ import annotations
 import json
 
 import jsonschema
+from referencing.jsonschema import DRAFT202012
 import pytest
 import yaml
 
@@ -47,6 +48,24 @@ def test_checked_in_schemas_are_fresh():
 
 @pytest.mark.parametrize("example", sorted(p.name for p in (REPO / "examples").glob("*.yaml")))
 def test_examples_satisfy_the_document_schema(example):
-    schema = json.loads((REPO / "ui_schemas" / "graph.schema.json").read_text())
+    validator = schema_validator()
     document = yaml.safe_load((REPO / "examples" / example).read_text())
-    jsonschema.Draft202012Validator(schema).validate(document)
+    validator.validate(document)
+
+
+def schema_validator() -> jsonschema.Draft202012Validator:
+    """The graph schema with its node schemas resolvable by file URI, as an editor loads them."""
+    from referencing import Registry, Resource
+
+    folder = REPO / "ui_schemas"
+    resources = [(path.as_uri(), Resource.from_contents(json.loads(path.read_text()), default_specification=DRAFT202012))
+                 for path in folder.rglob("*.schema.json")]
+    graph = json.loads((folder / "graph.schema.json").read_text())
+    graph["$id"] = (folder / "graph.schema.json").as_uri()
+    return jsonschema.Draft202012Validator(graph, registry=Registry().with_resources(resources))
+
+
+def test_the_schema_checks_node_params():
+    bad = {"reelgraph": 1, "name": "x", "nodes": {"r": {"type": "image.resize", "params": {"width": 0}}}}
+    with pytest.raises(jsonschema.ValidationError):
+        schema_validator().validate(bad)

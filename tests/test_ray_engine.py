@@ -14,18 +14,8 @@ from tests.conftest import REPO
 ray = pytest.importorskip("ray")
 
 
-@pytest.fixture(scope="module")
-def ray_cluster():
-    from flows.ray_engine import shutdown_ray
-
-    shutdown_ray()
-    ray.init(num_cpus=2, num_gpus=4, include_dashboard=False, namespace="reelgraph", log_to_driver=False)
-    yield
-    shutdown_ray()
-
-
 @pytest.fixture
-def ray_runtime(ray_cluster, sqlite_url, tmp_path):
+def ray_runtime(ray_session, sqlite_url, tmp_path):
     runtime = open_runtime(sqlite_url, str(tmp_path / "store"))
     yield runtime
     runtime.db.dispose()
@@ -74,19 +64,19 @@ def test_failures_skip_downstream_on_ray(ray_runtime, tmp_path):
 
 
 def test_a_model_loads_once_per_gpu(ray_runtime, tmp_path):
-    from flows.ray_engine import gpu_pool
+    from flows.api import create_run_from
+    from flows.ray_engine import RayEngine
 
     weights = tmp_path / "model.safetensors"
     save_file({"w": np.ones((4, 4), dtype=np.float32)}, str(weights))
     document = {"reelgraph": 1, "name": "residency", "nodes": {
         f"kf{i}": {"type": "testpack.model_user", "params": {"model": str(weights), "index": i}} for i in range(24)}}
-    actors = [slot.actor for slot in gpu_pool()]
-    assert len(actors) == 4
-    before = sum(ray.get([actor.model_loads.remote() for actor in actors]))
-    result = run_document(ray_runtime, document, engine="ray", workspace_root=tmp_path)
-    after = sum(ray.get([actor.model_loads.remote() for actor in actors]))
-    assert result["status"] == "succeeded"
-    node_runs = repo.list_node_runs(ray_runtime.db, result["run_id"])
-    gpus_used = {n.gpu for n in node_runs}
-    assert after - before == len(gpus_used)  # one load per GPU that ran any of the 24 nodes
-    assert len(gpus_used) >= 2
+    ray.shutdown()
+    ray.init(num_cpus=2, num_gpus=2, include_dashboard=False, namespace="reelgraph", log_to_driver=False)
+    run_id, _, _ = create_run_from(ray_runtime, document, workspace_root=tmp_path)
+    engine = RayEngine(ray_runtime)
+    assert engine.execute(run_id) == "succeeded"
+    node_runs = repo.list_node_runs(ray_runtime.db, run_id)
+    assert {n.gpu for n in node_runs} == {"0", "1"}  # both GPUs worked
+    assert engine.model_loads == 2  # and each loaded the model exactly once
+    ray.shutdown()

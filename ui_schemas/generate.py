@@ -17,8 +17,13 @@ SCHEMA_DIALECT = "https://json-schema.org/draft/2020-12/schema"
 
 
 def node_schema(node_type: type[Node]) -> dict[str, Any]:
-    """A node type as data: ports, params (JSON Schema), resources."""
-    return {
+    """A node type as data: ports, params (JSON Schema), resources.
+
+    The params' `$defs` move to the file's top level, where their `#/$defs/...` references
+    point, so the params schema also resolves when referenced from the graph schema."""
+    params = node_type.Params.model_json_schema()
+    definitions = params.pop("$defs", None)
+    schema = {
         "$schema": SCHEMA_DIALECT,
         "title": node_type.title or node_type.type,
         "type_name": node_type.type,
@@ -32,8 +37,11 @@ def node_schema(node_type: type[Node]) -> dict[str, Any]:
         "resources": {"gpus": node_type.resources.gpus, "gpu_memory_gb": node_type.resources.gpu_memory_gb,
                       "cpus": node_type.resources.cpus},
         "deterministic": node_type.deterministic,
-        "params": node_type.Params.model_json_schema(),
+        "params": params,
     }
+    if definitions:
+        schema["$defs"] = definitions
+    return schema
 
 
 def graph_schema(registry: NodeRegistry) -> dict[str, Any]:

@@ -1,0 +1,83 @@
+"""The same graphs on local, ray, prefect and prefect-ray: identical artifact hashes and the same
+node statuses in the database; and what Prefect itself records."""
+from __future__ import annotations
+
+import asyncio
+
+import pytest
+
+from flows.api import run_document
+from flows.runtime import open_runtime
+from storage import repository as repo
+from tests.conftest import REPO
+
+ENGINES = ["local", "ray", "prefect", "prefect-ray"]
+MATRIX_GRAPH = {
+    "reelgraph": 1, "name": "parity", "matrix": {"locale": ["en", "es", "ca"]},
+    "nodes": {
+        "photos": {"type": "image.load", "params": {"paths": ["assets/coffee.png", "assets/astronaut.png"]}},
+        "thumb": {"type": "image.resize", "inputs": {"image": "photos.image"}, "params": {"width": 96, "height": 64}},
+        "line": {"type": "text.template", "params": {"template": "{l}: a coffee", "values": {"l": "${locale}"}}},
+        "gpu": {"type": "util.gpu_sleep", "params": {"seconds": 0.05, "label": "${locale}"}},
+        "broken": {"type": "testpack.fail", "inputs": {"value": "gpu.value"}},
+        "after": {"type": "util.noop", "inputs": {"value": "broken.value"}},
+    },
+}
+
+
+def recorded(runtime, run_id: str) -> dict:
+    return {n.node_id: (n.status, n.cache_key, n.outputs) for n in repo.list_node_runs(runtime.db, run_id)}
+
+
+@pytest.fixture
+def engine_results(prefect_server, ray_session, tmp_path, workspace):
+    results = {}
+    for engine in ENGINES:
+        runtime = open_runtime(f"sqlite:///{tmp_path / f'{engine}.db'}", str(tmp_path / f"store-{engine}"))
+        hello = run_document(runtime, REPO / "examples" / "hello.yaml", engine=engine)
+        matrix = run_document(runtime, MATRIX_GRAPH, engine=engine, workspace_root=workspace)
+        results[engine] = (runtime, hello, matrix)
+    return results
+
+
+def test_every_engine_records_the_same_nodes_and_artifacts(engine_results):
+    local_runtime, local_hello, local_matrix = engine_results["local"]
+    expected = (recorded(local_runtime, local_hello["run_id"]), recorded(local_runtime, local_matrix["run_id"]))
+    assert local_hello["status"] == "succeeded" and local_matrix["status"] == "failed"
+    assert {s for s, _, _ in expected[1].values()} == {"succeeded", "failed", "skipped"}
+    for engine in ENGINES[1:]:
+        runtime, hello, matrix = engine_results[engine]
+        assert (recorded(runtime, hello["run_id"]), recorded(runtime, matrix["run_id"])) == expected, engine
+        assert repo.get_run(runtime.db, matrix["run_id"]).engine == engine
+
+
+def test_prefect_shows_an_ordinary_flow_run_with_a_task_per_node(engine_results):
+    from prefect.client.orchestration import get_client
+    from prefect.client.schemas.filters import FlowRunFilter, FlowRunFilterId
+
+    runtime, hello, _ = engine_results["prefect"]
+    flow_run_id = repo.get_run(runtime.db, hello["run_id"]).external_id
+    assert flow_run_id
+
+    async def read():
+        async with get_client() as client:
+            flow_run = await client.read_flow_run(flow_run_id)
+            task_runs = await client.read_task_runs(flow_run_filter=FlowRunFilter(id=FlowRunFilterId(any_=[flow_run.id])))
+            return flow_run, task_runs
+
+    flow_run, task_runs = asyncio.run(read())
+    assert flow_run.state.is_completed()
+    assert {t.name for t in task_runs} == set(hello["nodes"])
+    assert all(t.state.is_completed() for t in task_runs)
+
+
+def test_a_failed_run_is_a_failed_flow_run(engine_results):
+    from prefect.client.orchestration import get_client
+
+    runtime, _, matrix = engine_results["prefect"]
+
+    async def read():
+        async with get_client() as client:
+            return await client.read_flow_run(repo.get_run(runtime.db, matrix["run_id"]).external_id)
+
+    assert asyncio.run(read()).state.is_failed()
