@@ -19,6 +19,7 @@ from typing import Any
 from pydantic import ValidationError
 
 from flows.events import NodeFinished, NodeStarted
+from flows.lineage import node_lineage
 from flows.runtime import Runtime
 from nodes import NodeContext, NodeError, PortKind, Workspace
 from nodes.codecs import decode_value, encode_value
@@ -108,7 +109,8 @@ def _execute(runtime: Runtime, node_run: NodeRunInfo, workspace: Workspace, devi
         raise NodeFailure("invalid_param", f"params no longer validate: {error}") from error
     inputs = _decode_inputs(runtime, node_run, node_type)
     context = NodeContext(node_id=node_run.node_id, run_id=node_run.run_id, store=runtime.store,
-                          workspace=workspace, device=device, on_progress=runtime.on_event)
+                          workspace=workspace, device=device, on_progress=runtime.on_event,
+                          lineage=lambda: node_lineage(runtime, node_run.run_id, node_run.node_id))
     node = runtime.registry.instance(node_run.type)
     try:
         values = node.run(context, inputs, params)

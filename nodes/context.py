@@ -45,6 +45,9 @@ class NodeContext:
     models: ModelCache = field(default_factory=lambda: process_model_cache)
     log: logging.Logger = field(default_factory=lambda: logging.getLogger("reelgraph.node"))
     on_progress: Callable[[ProgressEvent], None] | None = None
+    # How this node's inputs were made (run, graph, upstream nodes, models, seeds), read from the
+    # run's records on demand; provenance nodes embed it. None outside a recorded run.
+    lineage: Callable[[], dict] | None = None
 
     def progress(self, done: float, total: float | None = None, message: str = "") -> None:
         """Report progress; engines forward it to the CLI whatever process the node runs in."""
