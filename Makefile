@@ -36,14 +36,22 @@ $(VENV)/.dev: $(VENV)/.runtime
 	$(PIP) install -q -e '.[dev]' --config-settings editable_mode=compat
 	@touch $@
 
+# The main job: every example graph rendered into out/ (a second `make demo` is all cache hits).
 demo: install
+	$(PYTHON) examples/build_tiny_models.py
 	$(REELGRAPH) run examples/hello.yaml --out out/hello
+	$(REELGRAPH) run examples/explainer.yaml --out out/explainer
+	$(REELGRAPH) run examples/campaign.yaml --out out/campaign
+	$(REELGRAPH) run examples/keyframes_tiny.yaml --out out/keyframes_tiny
+	@echo "rendered into out/: $$(find out -type f | wc -l) files"
 
 test: dev
 	$(VENV)/bin/pytest
 
 bench: install
 	$(PYTHON) -m bench.overhead
+	$(PYTHON) -m bench.interpolation
+	$(PYTHON) -m bench.encode
 
 schemas: install
 	$(PYTHON) -m ui_schemas.generate ui_schemas

@@ -91,13 +91,7 @@ def _base_order(document: GraphDocument) -> list[str]:
 
 
 def _file_digests(node_type: Any, params: Any, workspace: Workspace) -> dict[str, str]:
-    digests = {}
-    for name in node_type.file_params():
-        value = getattr(params, name)
-        for index, path in enumerate(value if isinstance(value, list) else [value]):
-            if path:
-                digests[f"{name}.{index}"] = file_digest(workspace.resolve(path, param=name))
-    return digests
+    return {label: file_digest(path) for label, path in node_type.key_files(params, workspace).items()}
 
 
 def build_plan(raw: dict, registry: NodeRegistry, workspace: Workspace, *, run_id: str = "") -> Plan:

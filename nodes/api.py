@@ -21,9 +21,12 @@ from __future__ import annotations
 from abc import ABC, abstractmethod
 from collections.abc import Mapping
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any, ClassVar
 
 from pydantic import BaseModel, ConfigDict, Field
+
+from nodes.workspace import Workspace
 
 from nodes.context import NodeContext
 from nodes.ports import Input, Output
@@ -79,6 +82,20 @@ class Node(ABC):
         """Names of params whose file contents are part of the cache key."""
         return [name for name, info in cls.Params.model_fields.items()
                 if isinstance(info.json_schema_extra, dict) and info.json_schema_extra.get(FILE_PARAM_FLAG)]
+
+    @classmethod
+    def key_files(cls, params: NodeParams, workspace: Workspace) -> dict[str, Path]:
+        """Files whose contents are part of the cache key, by label: the file params' files.
+
+        Override to narrow it (a translator keys only on the catalogs of its target language, so
+        editing the Spanish catalog re-runs only the Spanish branch)."""
+        files = {}
+        for name in cls.file_params():
+            value = getattr(params, name)
+            for index, path in enumerate(value if isinstance(value, list) else [value]):
+                if path:
+                    files[f"{name}.{index}"] = workspace.resolve(path, param=name)
+        return files
 
     @classmethod
     def resources_for(cls, params: NodeParams) -> Resources:

@@ -87,6 +87,17 @@ class Translate(Node):
                             hint="set 'script' to a script YAML file, or connect the 'strings' input")
         return given, list(string_leaves(given))
 
+    @classmethod
+    def key_files(cls, params, workspace):
+        """The script and only the catalogs that serve the target language: editing the Spanish
+        catalog re-runs the Spanish branch and no other."""
+        files = super().key_files(params, workspace)
+        catalogs = [load_catalog(files[f"catalogs.{i}"], path, param=f"catalogs[{i}]")
+                    for i, path in enumerate(params.catalogs)]
+        serving = {id(catalog) for catalog in catalogs_for(catalogs, params.target)}
+        return {label: path for label, path in files.items()
+                if not label.startswith("catalogs.") or id(catalogs[int(label.split(".")[1])]) in serving}
+
     def _translate(self, ctx, sources: list[str], params, target: str) -> dict[str, tuple[str, str]]:
         """source text -> (translation, origin) for every distinct source string."""
         if parse_locale(target) == parse_locale(params.source):
