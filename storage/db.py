@@ -31,6 +31,9 @@ def database_url(explicit: str | None = None) -> str:
     parsed = make_url(url)
     if parsed.drivername in ("postgresql", "postgres"):  # psycopg 3 is the driver we ship
         url = parsed.set(drivername="postgresql+psycopg").render_as_string(hide_password=False)
+    elif parsed.get_backend_name() == "sqlite" and parsed.database not in (None, "", ":memory:"):
+        # absolute, so the URL means the same file to a Ray worker or a scheduled run elsewhere
+        url = parsed.set(database=str(Path(parsed.database).resolve())).render_as_string(hide_password=False)
     return url
 
 

@@ -14,7 +14,7 @@ from sqlalchemy import and_, bindparam, func, insert, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 
 from storage.db import Database
-from storage.models import ArtifactRecord, GraphRecord, NodeOutputRecord, NodeRunRecord, RunRecord
+from storage.models import ArtifactRecord, GraphRecord, NodeOutputRecord, NodeRunRecord, RunRecord, ScheduleRecord
 from storage.records import (CACHED, DONE_STATUSES, FAILED, PENDING, RUNNING, SKIPPED, SUCCEEDED,
                              ArtifactInfo, NodeRunInfo, RunInfo)
 
@@ -308,3 +308,28 @@ def node_outputs_of(db: Database, run_id: str, node_ids: Iterable[str]) -> dict[
         for row in connection.execute(_OUTPUTS_OF_NODES, {"run": run_id, "nodes": ids}):
             result.setdefault(row.node_id, {})[row.port] = _artifact_info(row)
     return result
+
+
+# Schedules --------------------------------------------------------------------------------------
+
+schedules = ScheduleRecord.__table__
+
+
+def add_schedule(db: Database, *, schedule_id: str, name: str, graph_path: str, cron: str, overrides: list,
+                 engine: str, deployment_id: str | None) -> None:
+    with db.engine.begin() as connection:
+        connection.execute(schedules.delete().where(schedules.c.name == name))  # re-scheduling replaces
+        connection.execute(insert(schedules).values(
+            id=schedule_id, name=name, graph_path=graph_path, cron=cron, overrides=overrides, engine=engine,
+            deployment_id=deployment_id, created_at=now()))
+
+
+def list_schedules(db: Database) -> list[dict]:
+    with db.engine.connect() as connection:
+        rows = connection.execute(select(schedules).order_by(schedules.c.name))
+        return [dict(row._mapping) for row in rows]
+
+
+def delete_schedule(db: Database, name: str) -> bool:
+    with db.engine.begin() as connection:
+        return connection.execute(schedules.delete().where(schedules.c.name == name)).rowcount > 0

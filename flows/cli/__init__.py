@@ -7,7 +7,7 @@ import sys
 import typer
 from sqlalchemy.exc import OperationalError, ProgrammingError
 
-from flows.cli import inspect_commands, run_commands
+from flows.cli import inspect_commands, run_commands, schedule_commands
 from flows.cli.common import EXIT_FAILED, err_console
 
 app = typer.Typer(name="reelgraph", help="Node-graph orchestration for AI video production.",
@@ -16,6 +16,9 @@ app.command()(run_commands.validate)
 app.command()(run_commands.plan)
 app.command()(run_commands.run)
 app.command()(run_commands.resume)
+app.command()(schedule_commands.schedule)
+app.command()(schedule_commands.serve)
+app.add_typer(schedule_commands.schedules_app, name="schedules")
 app.add_typer(inspect_commands.runs_app, name="runs")
 app.add_typer(inspect_commands.artifacts_app, name="artifacts")
 app.add_typer(inspect_commands.nodes_app, name="nodes")

@@ -27,6 +27,12 @@ from storage.records import DONE_STATUSES, SUCCEEDED
 FileArgument = Annotated[Path, typer.Argument(help="A graph document (YAML or JSON)", show_default=False)]
 EngineOption = Annotated[str, typer.Option("--engine", help=f"Where nodes run: {', '.join(engine_names())}")]
 OutOption = Annotated[Path | None, typer.Option("--out", help="Copy the final outputs into this folder")]
+AddressOption = Annotated[str | None, typer.Option(
+    "--address", help="Ray cluster address for the ray and prefect-ray engines (default: a local Ray)")]
+
+
+def _engine_options(address: str | None) -> dict:
+    return {"address": address} if address else {}
 
 
 def validate(file: FileArgument, json_output: JsonOption = False) -> None:
@@ -76,9 +82,9 @@ def plan(file: FileArgument, set_: SetOption = None, target: TargetOption = None
 
 
 def _execute(runtime: Runtime, run_id: str, engine_name: str, total: int, json_output: bool,
-             out: Path | None, settled: int) -> None:
+             out: Path | None, settled: int, options: dict) -> None:
     try:
-        engine = make_engine(engine_name, runtime)
+        engine = make_engine(engine_name, runtime, **options)
     except ValueError as error:
         fail(str(error), EXIT_INVALID, as_json=json_output)
     with RunProgress(total, enabled=err_console.is_terminal) as progress:
@@ -111,7 +117,7 @@ def _print_summary(result: dict) -> None:
 
 def run(file: FileArgument, engine: EngineOption = "local", db: DbOption = None, store: StoreOption = None,
         set_: SetOption = None, target: TargetOption = None, json_output: JsonOption = False,
-        out: OutOption = None) -> None:
+        out: OutOption = None, address: AddressOption = None) -> None:
     """Run a graph: execute what is not cached. Exit 0 when it succeeded, 1 when it failed, 2 when invalid."""
     if engine not in engine_names():
         fail(f"unknown engine '{engine}'; choose one of {', '.join(engine_names())}", EXIT_INVALID, as_json=json_output)
@@ -122,13 +128,13 @@ def run(file: FileArgument, engine: EngineOption = "local", db: DbOption = None,
         report_invalid(error, as_json=json_output)
     if not json_output and not sys.stderr.isatty():
         console.print(f"run {run_id}: {len(graph_plan.nodes)} nodes, {settled} cached")
-    _execute(runtime, run_id, engine, len(graph_plan.nodes), json_output, out, settled)
+    _execute(runtime, run_id, engine, len(graph_plan.nodes), json_output, out, settled, _engine_options(address))
 
 
 def resume(run_id: Annotated[str, typer.Argument(help="The run id (or its first characters)")],
            engine: Annotated[str | None, typer.Option("--engine", help="Default: the run's own engine")] = None,
            db: DbOption = None, store: StoreOption = None, json_output: JsonOption = False,
-           out: OutOption = None) -> None:
+           out: OutOption = None, address: AddressOption = None) -> None:
     """Re-run only what did not succeed in an earlier run (failed, skipped, interrupted nodes)."""
     runtime = open_runtime(db, store)
     matches = repo.find_runs(runtime.db, run_id)
@@ -141,4 +147,4 @@ def resume(run_id: Annotated[str, typer.Argument(help="The run id (or its first 
     session.prepare_resume(runtime, run_info.id)
     counts = repo.count_node_runs_by_status(runtime.db, run_info.id)
     total, done = sum(counts.values()), sum(counts.get(status, 0) for status in DONE_STATUSES)
-    _execute(runtime, run_info.id, engine or run_info.engine, total, json_output, out, done)
+    _execute(runtime, run_info.id, engine or run_info.engine, total, json_output, out, done, _engine_options(address))
