@@ -1,14 +1,18 @@
-"""Per-node overhead of the local engine on a 1,000-node graph of no-op nodes.
+"""Per-node overhead of reelgraph's engines on a 1,000-node graph of no-op nodes.
 
-    .venv/bin/python -m bench.overhead [--nodes 1000] [--db URL]
+    .venv/bin/python -m bench.overhead                      # the local engine only
+    .venv/bin/python -m bench.overhead --engines local,ray,prefect
 
-Cold: plan + record the run + execute every node (database writes and artifact writes included).
-Cached: the same graph again, where every node comes from the cache. Goals on a 2-core machine:
-under 2 ms per node cold, under 0.5 ms per node cached.
+local: a cold run (plan + record the run + execute every node, database and artifact writes
+included) and a fully cached re-run. Goals on a 2-core machine: under 2 ms per node cold, under
+0.5 ms cached.
+ray / prefect: a cold run of the same graph against the same graph as raw Ray tasks / raw Prefect
+tasks (each task receiving its upstream's result), as a ratio. Goal: <= 1.2.
 """
 from __future__ import annotations
 
 import argparse
+import os
 import tempfile
 import time
 from pathlib import Path
@@ -18,8 +22,10 @@ from flows.runtime import open_runtime
 from graph import GraphBuilder
 from storage import repository as repo
 
+CHAIN = 10
 
-def noop_graph(count: int, chain: int = 10) -> dict:
+
+def noop_graph(count: int, chain: int = CHAIN) -> dict:
     """`count` util.noop nodes in chains of `chain`: parallel branches with real edges."""
     g = GraphBuilder(f"noop-{count}")
     previous = None
@@ -29,31 +35,96 @@ def noop_graph(count: int, chain: int = 10) -> dict:
     return g.document()
 
 
-def timed_run(runtime, document: dict, workspace: Path) -> tuple[float, dict]:
+def timed_run(runtime, document: dict, workspace: Path, engine: str = "local") -> tuple[float, dict]:
     started = time.perf_counter()
-    run_id, _, _ = create_run_from(runtime, document, workspace_root=workspace)
+    run_id, _, _ = create_run_from(runtime, document, workspace_root=workspace, engine=engine)
     execute_run(runtime, run_id)
     elapsed = time.perf_counter() - started
     return elapsed, repo.count_node_runs_by_status(runtime.db, run_id)
+
+
+def raw_ray(count: int) -> float:
+    import ray
+
+    @ray.remote(num_cpus=1)
+    def noop(*upstream):
+        return upstream[0] if upstream else 0
+
+    started = time.perf_counter()
+    refs, previous = [], None
+    for index in range(count):
+        previous = noop.remote(previous) if previous is not None and index % CHAIN else noop.remote()
+        refs.append(previous)
+    ray.get(refs)
+    return time.perf_counter() - started
+
+
+def raw_prefect(count: int) -> float:
+    from prefect import flow, task
+    from prefect.cache_policies import NONE
+    from prefect.task_runners import ThreadPoolTaskRunner
+
+    @task(cache_policy=NONE, persist_result=False)
+    def noop(upstream=None):
+        return upstream
+
+    @flow(task_runner=ThreadPoolTaskRunner(max_workers=os.cpu_count()), persist_result=False)
+    def raw_graph():
+        futures, previous = [], None
+        for index in range(count):
+            previous = noop.submit(previous) if previous is not None and index % CHAIN else noop.submit()
+            futures.append(previous)
+        for future in futures:
+            future.result()
+
+    started = time.perf_counter()
+    raw_graph()
+    return time.perf_counter() - started
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--nodes", type=int, default=1000)
     parser.add_argument("--db", help="database URL (default: a fresh SQLite file)")
+    parser.add_argument("--engines", default="local", help="comma-separated: local, ray, prefect")
     args = parser.parse_args()
+    engines = args.engines.split(",")
+    rows = []
     with tempfile.TemporaryDirectory() as folder:
         workspace = Path(folder)
         runtime = open_runtime(args.db or f"sqlite:///{workspace / 'bench.db'}", str(workspace / "store"))
         document = noop_graph(args.nodes)
-        cold, cold_counts = timed_run(runtime, document, workspace)
-        cached, cached_counts = timed_run(runtime, document, workspace)
-        assert cold_counts == {"succeeded": args.nodes}, cold_counts
-        assert cached_counts == {"cached": args.nodes}, cached_counts
-        print(f"local engine, {args.nodes} no-op nodes, {runtime.db.engine.dialect.name}")
-        print(f"{'run':<8} {'total s':>9} {'ms/node':>9} {'goal':>8}")
-        print(f"{'cold':<8} {cold:>9.3f} {cold * 1000 / args.nodes:>9.3f} {'< 2.0':>8}")
-        print(f"{'cached':<8} {cached:>9.3f} {cached * 1000 / args.nodes:>9.3f} {'< 0.5':>8}")
+        if "local" in engines:
+            cold, counts = timed_run(runtime, document, workspace)
+            cached, cached_counts = timed_run(runtime, document, workspace)
+            assert counts == {"succeeded": args.nodes} and cached_counts == {"cached": args.nodes}
+            rows.append(("local cold", cold, None, "< 2.0 ms/node"))
+            rows.append(("local cached", cached, None, "< 0.5 ms/node"))
+        if "ray" in engines:
+            import ray
+
+            ray.init(include_dashboard=False, log_to_driver=False, namespace="reelgraph")
+            raw = raw_ray(args.nodes)
+            ours, counts = timed_run(runtime, {**document, "name": "noop-ray"}, workspace, "ray")
+            assert counts == {"succeeded": args.nodes}, counts
+            rows.append(("raw Ray tasks", raw, None, ""))
+            rows.append(("ray engine cold", ours, ours / raw, "<= 1.2 x raw"))
+            ray.shutdown()
+        if "prefect" in engines:
+            from prefect.testing.utilities import prefect_test_harness
+
+            os.environ.setdefault("PREFECT_HOME", str(workspace / "prefect"))
+            with prefect_test_harness(server_startup_timeout=120):
+                raw = raw_prefect(args.nodes)
+                ours, counts = timed_run(runtime, {**document, "name": "noop-prefect"}, workspace, "prefect")
+            assert counts == {"succeeded": args.nodes}, counts
+            rows.append(("raw Prefect tasks", raw, None, ""))
+            rows.append(("prefect engine cold", ours, ours / raw, "<= 1.2 x raw"))
+    print(f"{args.nodes} no-op nodes in chains of {CHAIN}, {runtime.db.engine.dialect.name}, {os.cpu_count()} CPUs")
+    print(f"{'run':<22} {'total s':>8} {'ms/node':>8} {'ratio':>6}  goal")
+    for name, seconds, ratio, goal in rows:
+        ratio_text = f"{ratio:.2f}" if ratio is not None else ""
+        print(f"{name:<22} {seconds:>8.3f} {seconds * 1000 / args.nodes:>8.3f} {ratio_text:>6}  {goal}")
 
 
 if __name__ == "__main__":

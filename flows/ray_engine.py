@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import logging
 import os
+import time
 import queue as std_queue
 from dataclasses import dataclass, field
 from typing import Any
@@ -44,12 +45,36 @@ def _worker_runtime(config: RuntimeConfig, events: Any) -> Runtime:
 
         runtime = _worker_runtimes[config] = runtime_from_config(config)
         runtime.worker = f"ray-node-{ray.get_runtime_context().get_node_id()[:12]}-pid-{os.getpid()}"
-    runtime.on_event = (lambda event: events.put_nowait(event)) if events is not None else runtime.on_event
+    if events is not None:
+        runtime.on_event = ThrottledRelay(events)
     return runtime
+
+
+class ThrottledRelay:
+    """Sends a worker's events to the driver's queue; progress at most every half second per node
+    (each put is a call to the queue's actor), starts and finishes always."""
+
+    def __init__(self, events: Any, interval: float = 0.5) -> None:
+        self.events, self.interval = events, interval
+        self._last: dict[str, float] = {}
+
+    def __call__(self, event: Any) -> None:
+        from nodes import ProgressEvent
+
+        if isinstance(event, ProgressEvent):
+            now = time.monotonic()
+            if now - self._last.get(event.node_id, 0.0) < self.interval:
+                return
+            self._last[event.node_id] = now
+        self.events.put_nowait(event)
 
 
 def _run_cpu_node(config: RuntimeConfig, run_id: str, node_id: str, events: Any) -> NodeOutcome:
     return run_node(_worker_runtime(config, events), run_id, node_id)
+
+
+def nvidia_driver_present() -> bool:
+    return os.path.exists("/proc/driver/nvidia/version")
 
 
 class GpuWorker:
@@ -60,7 +85,7 @@ class GpuWorker:
 
         self.gpu_ids = [str(i) for i in ray.get_gpu_ids()]
         self.device = "cpu"
-        if self.gpu_ids:
+        if self.gpu_ids and nvidia_driver_present():  # torch's import costs seconds: only with a driver
             from flows.local_engine import cuda_device_count
 
             self.device = "cuda:0" if cuda_device_count() else "cpu"  # Ray narrows CUDA_VISIBLE_DEVICES
@@ -75,11 +100,16 @@ class GpuWorker:
         return process_model_cache.loads
 
 
+# Calls queued per GPU worker: one running and one waiting, so a worker starts its next node the
+# moment it finishes one instead of waiting a round trip for the driver to notice and dispatch.
+WORKER_QUEUE_DEPTH = 2
+
+
 @dataclass
 class _GpuSlot:
     actor: Any
     models: set[str] = field(default_factory=set)
-    busy: bool = False
+    inflight: int = 0
 
 
 def start_gpu_pool() -> list[_GpuSlot]:
@@ -152,7 +182,7 @@ class RayEngine:
                     slot = self._free_slot(slots, self._model_ids(node_run))
                     if slot is None:
                         continue
-                    slot.busy = True
+                    slot.inflight += 1
                     slot.models |= self._model_ids(node_run)
                     ref = slot.actor.run.remote(self.runtime.config, run_id, node_id, events)
                 else:
@@ -166,7 +196,7 @@ class RayEngine:
             for ref in finished:
                 node_id, slot = running.pop(ref)
                 if slot is not None:
-                    slot.busy = False
+                    slot.inflight -= 1
                 outcome = self._outcome(ref, run_id, node_id)
                 skipped = state.finished(node_id, outcome.status)
                 repo.mark_skipped(self.runtime.db, run_id, skipped, f"upstream node '{node_id}' failed")
@@ -178,11 +208,12 @@ class RayEngine:
 
     @staticmethod
     def _free_slot(slots: list[_GpuSlot], models: set[str]) -> _GpuSlot | None:
-        free = [slot for slot in slots if not slot.busy]
+        free = sorted((slot for slot in slots if slot.inflight < WORKER_QUEUE_DEPTH), key=lambda s: s.inflight)
         if not free:
             return None
-        warm = [slot for slot in free if models and models <= slot.models]
-        return (warm or sorted(free, key=lambda slot: len(slot.models)))[0]
+        idle = [slot for slot in free if slot.inflight == 0] or free
+        warm = [slot for slot in idle if models and models <= slot.models]
+        return (warm or sorted(idle, key=lambda slot: len(slot.models)))[0]
 
     def _forward_events(self, events: Any) -> None:
         while True:

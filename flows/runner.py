@@ -11,6 +11,7 @@ A failure records the error and traceback on the node run; it never escapes as a
 """
 from __future__ import annotations
 
+import json
 import time
 import traceback as tb
 from dataclasses import dataclass
@@ -19,13 +20,17 @@ from typing import Any
 from pydantic import ValidationError
 
 from flows.events import NodeFinished, NodeStarted
+from flows.heartbeat import LEASE_SECONDS
 from flows.lineage import node_lineage
 from flows.runtime import Runtime
-from nodes import NodeContext, NodeError, PortKind, Workspace
+from nodes import NodeContext, NodeError, PortKind, ProgressEvent, Workspace
 from nodes.codecs import decode_value, encode_value
 from storage import repository as repo
 from storage.artifact_store import ArtifactCorrupted, ArtifactMissing
 from storage.records import CACHED, DONE_STATUSES, FAILED, SUCCEEDED, ArtifactInfo, NodeRunInfo
+
+
+LEASE_POLL_SECONDS = 0.2
 
 
 @dataclass(frozen=True)
@@ -37,11 +42,16 @@ class NodeOutcome:
 
 
 class NodeFailure(Exception):
-    """A node failed in a way the runner records: a code, a message, maybe a traceback."""
+    """A node failed in a way the runner records: a code, a message, maybe a traceback.
 
-    def __init__(self, code: str, message: str, traceback: str | None = None, retryable: bool = False):
+    `bad_artifact` names a blob that failed its hash check or vanished, so the runner can recompute
+    the upstream node that produced it instead of failing."""
+
+    def __init__(self, code: str, message: str, traceback: str | None = None, retryable: bool = False,
+                 bad_artifact: str | None = None):
         super().__init__(message)
         self.code, self.message, self.traceback, self.retryable = code, message, traceback, retryable
+        self.bad_artifact = bad_artifact
 
 
 def _outputs_present(runtime: Runtime, outputs: dict[str, str]) -> bool:
@@ -74,9 +84,12 @@ def _decode_inputs(runtime: Runtime, node_run: NodeRunInfo, node_type: Any) -> d
             inputs[port] = decode_value(PortKind(artifact.kind), node_type.inputs[port].kind, artifact.sha256,
                                         {**artifact.meta, "mime": artifact.mime}, runtime.store)
         except (ArtifactCorrupted, ArtifactMissing) as error:
-            raise NodeFailure("artifact_unreadable", f"input '{port}' from {upstream}: {error}; run again to "
-                                                     "recompute it") from error
+            raise _unreadable(error, f"input '{port}' from {upstream}") from error
     return inputs
+
+
+def _unreadable(error: ArtifactCorrupted | ArtifactMissing, where: str) -> NodeFailure:
+    return NodeFailure("artifact_unreadable", f"{where}: {error}", bad_artifact=error.sha256)
 
 
 def _encode_outputs(runtime: Runtime, node_type: Any, values: Any) -> dict[str, ArtifactInfo]:
@@ -116,6 +129,8 @@ def _execute(runtime: Runtime, node_run: NodeRunInfo, workspace: Workspace, devi
         values = node.run(context, inputs, params)
     except NodeError as error:
         raise NodeFailure(error.code, str(error), tb.format_exc()) from error
+    except (ArtifactCorrupted, ArtifactMissing) as error:  # a streamed input chunk, read mid-run
+        raise _unreadable(error, "reading an input") from error
     except NodeFailure:
         raise
     except Exception as error:  # anything else is a bug or a failure of the world: keep the traceback
@@ -132,6 +147,52 @@ def _workspace(runtime: Runtime, run_id: str) -> Workspace:
     return Workspace(run.workspace)
 
 
+def _blobs_of(runtime: Runtime, artifact: ArtifactInfo) -> set[str]:
+    """An artifact's blob and, for manifests (image lists, frame sequences), the blobs it lists."""
+    blobs = {artifact.sha256}
+    if artifact.kind in ("images", "frames"):
+        try:
+            manifest = json.loads(runtime.store.read_bytes(artifact.sha256))
+        except (ArtifactCorrupted, ArtifactMissing):
+            return blobs
+        blobs.update(manifest.get("images", []))
+        blobs.update(chunk["sha256"] for chunk in manifest.get("chunks", []))
+    return blobs
+
+
+def _recompute_producer(runtime: Runtime, node_run: NodeRunInfo, bad: str, device: str) -> bool:
+    """A blob an input depends on is corrupted or gone: set it aside, and execute the upstream node
+    that produced it again. Never reads the bad bytes as if they were good."""
+    runtime.store.quarantine(bad)
+    upstream_ids = {upstream for upstream, _ in node_run.inputs.values()}
+    for upstream, outputs in repo.node_outputs_of(runtime.db, node_run.run_id, upstream_ids).items():
+        for artifact in outputs.values():
+            if bad in _blobs_of(runtime, artifact):
+                runtime.store.quarantine(artifact.sha256)  # so the cache cannot hand it out again
+                producer = repo.get_node_run(runtime.db, node_run.run_id, upstream)
+                repo.reset_node_run(runtime.db, producer.id)
+                return run_node(runtime, node_run.run_id, upstream, device=device).status != FAILED
+    return False
+
+
+def _start_attempt(runtime: Runtime, node_run: NodeRunInfo, gpu: str | None) -> int | None:
+    """Start an attempt once this node run holds its cache key's lease. Returns None when, while
+    waiting, the holder (another run computing the same key) finished: the outputs are cached."""
+    announced = False
+    while True:
+        attempt = repo.start_attempt(runtime.db, node_run, host=runtime.host, worker=runtime.worker, gpu=gpu,
+                                     lease_seconds=LEASE_SECONDS)
+        if attempt is not None:
+            return attempt
+        if try_cache(runtime, node_run):
+            return None
+        if not announced:
+            owner = repo.lease_holder(runtime.db, node_run.cache_key)
+            runtime.on_event(ProgressEvent(node_run.node_id, 0, None, f"waiting for {owner}: same cache key"))
+            announced = True
+        time.sleep(LEASE_POLL_SECONDS)
+
+
 def run_node(runtime: Runtime, run_id: str, node_id: str, *, device: str = "cpu", gpu: str | None = None,
              max_attempts: int | None = None) -> NodeOutcome:
     node_run = repo.get_node_run(runtime.db, run_id, node_id)
@@ -142,23 +203,44 @@ def run_node(runtime: Runtime, run_id: str, node_id: str, *, device: str = "cpu"
     if try_cache(runtime, node_run):
         runtime.on_event(NodeFinished(node_id, CACHED))
         return NodeOutcome(node_id, CACHED)
+    try:
+        return _attempts(runtime, node_run, device, gpu, max_attempts)
+    except BaseException:  # the database failed, or the process is being stopped: free the key now
+        repo.release_lease(runtime.db, node_run.cache_key, node_run.id)
+        raise
+    finally:
+        runtime.heartbeat.untrack(node_run.id)
 
+
+def _attempts(runtime: Runtime, node_run: NodeRunInfo, device: str, gpu: str | None,
+              max_attempts: int | None) -> NodeOutcome:
+    node_id = node_run.node_id
     node_type = runtime.registry.get(node_run.type)
     attempts_allowed = max_attempts or 1 + (node_type.retries if node_type else 0)
-    workspace = _workspace(runtime, run_id)
+    workspace = _workspace(runtime, node_run.run_id)
+    repaired: set[str] = set()
     while True:
-        attempt = repo.mark_running(runtime.db, node_run.id, host=runtime.host, worker=runtime.worker, gpu=gpu)
+        attempt = _start_attempt(runtime, node_run, gpu)
+        if attempt is None:
+            runtime.on_event(NodeFinished(node_id, CACHED))
+            return NodeOutcome(node_id, CACHED)
+        runtime.heartbeat.track(node_run.id)
         runtime.on_event(NodeStarted(node_id, attempt))
         started = time.perf_counter()
         try:
             outputs = _execute(runtime, node_run, workspace, device)
         except NodeFailure as failure:
+            bad = failure.bad_artifact
+            if bad and bad not in repaired:
+                repaired.add(bad)
+                if _recompute_producer(runtime, node_run, bad, device):
+                    continue
             if failure.retryable and attempt < attempts_allowed:
                 continue
             repo.mark_failed(runtime.db, node_run.id, code=failure.code, error=failure.message,
-                             traceback=failure.traceback)
+                             traceback=failure.traceback, release_key=node_run.cache_key)
             runtime.on_event(NodeFinished(node_id, FAILED, time.perf_counter() - started, failure.message))
             return NodeOutcome(node_id, FAILED, failure.message, retryable=failure.retryable)
-        repo.mark_succeeded(runtime.db, node_run.id, outputs)
+        repo.mark_succeeded(runtime.db, node_run.id, outputs, release_key=node_run.cache_key)
         runtime.on_event(NodeFinished(node_id, SUCCEEDED, time.perf_counter() - started))
         return NodeOutcome(node_id, SUCCEEDED)

@@ -11,6 +11,7 @@ import threading
 from dataclasses import dataclass, field
 
 from flows.events import EventSink, ignore_events
+from flows.heartbeat import Heartbeat
 from nodes import NodeRegistry, default_registry
 from storage import ArtifactStore, Database, open_database, open_store
 from storage.records import RunInfo
@@ -38,8 +39,13 @@ class Runtime:
     on_event: EventSink = ignore_events
     worker: str = field(default_factory=lambda: f"pid-{os.getpid()}")
     host: str = field(default_factory=socket.gethostname)
+    heartbeat: Heartbeat | None = None
     _runs: dict[str, RunInfo] = field(default_factory=dict)
     _runs_lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def __post_init__(self) -> None:
+        if self.heartbeat is None:
+            self.heartbeat = Heartbeat(self.db)
 
     @property
     def config(self) -> RuntimeConfig:

@@ -22,6 +22,7 @@ from flows.api import run_document
 from flows.runtime import Runtime, open_runtime
 from graph import load_plan
 from storage import repository as repo
+from storage import schedules as schedule_records
 
 FLOW_NAME = "reelgraph-render"
 
@@ -57,7 +58,7 @@ def create_schedule(runtime: Runtime, graph_path: str | Path, *, cron: str, name
     schedule = {"id": uuid.uuid4().hex, "name": name or plan.name, "graph_path": str(path), "cron": cron,
                 "overrides": list(overrides or []), "engine": engine}
     deployment_id = _deployment(schedule, runtime).apply()
-    repo.add_schedule(runtime.db, schedule_id=schedule["id"], name=schedule["name"], graph_path=str(path),
+    schedule_records.add_schedule(runtime.db, schedule_id=schedule["id"], name=schedule["name"], graph_path=str(path),
                       cron=cron, overrides=schedule["overrides"], engine=engine, deployment_id=str(deployment_id))
     return {**schedule, "deployment_id": str(deployment_id), "deployment": f"{FLOW_NAME}/{schedule['name']}"}
 
@@ -75,14 +76,14 @@ def remove_schedule(runtime: Runtime, name: str) -> bool:
             await client.delete_deployment(deployment.id)
 
     asyncio.run(delete())
-    return repo.delete_schedule(runtime.db, name)
+    return schedule_records.delete_schedule(runtime.db, name)
 
 
 def serve_schedules(runtime: Runtime, *, run_once: bool = False) -> int:
     """Run every recorded schedule's deployment until interrupted (or one poll with run_once)."""
     from prefect.runner import Runner
 
-    schedules = repo.list_schedules(runtime.db)
+    schedules = schedule_records.list_schedules(runtime.db)
     if not schedules:
         return 0
     runner = Runner(name="reelgraph-serve", query_seconds=2 if run_once else None)

@@ -8,6 +8,7 @@ import uuid
 from dataclasses import asdict
 from pathlib import Path
 
+from flows.heartbeat import STALE_AFTER_SECONDS
 from flows.runtime import Runtime
 from graph import Plan, load_plan
 from storage import repository as repo
@@ -75,8 +76,22 @@ def finish(runtime: Runtime, run_id: str) -> str:
     return status
 
 
+class RunStillActive(Exception):
+    """A process is still executing nodes of the run (their heartbeats are fresh)."""
+
+
 def prepare_resume(runtime: Runtime, run_id: str) -> list[str]:
-    """Put every node that did not finish back to pending, then settle cache hits again."""
+    """Put every node that did not finish back to pending, then settle cache hits again.
+
+    Nodes left `running` by a dead process (stale heartbeat) are retried; nodes a live process is
+    still running make resume refuse, rather than run them twice.
+    """
+    live = repo.live_running(runtime.db, run_id, STALE_AFTER_SECONDS)
+    if live:
+        owners = sorted({f"{n.host}/{n.worker}" for n in live})
+        raise RunStillActive(f"run {run_id} is still being executed ({', '.join(n.node_id for n in live)} on "
+                             f"{', '.join(owners)}); wait for it, or resume after that process has stopped "
+                             f"(its heartbeat goes stale {STALE_AFTER_SECONDS:.0f} s after it dies)")
     reset = repo.reset_unfinished(runtime.db, run_id)
     settle_cache_hits(runtime, run_id)
     return reset

@@ -5,7 +5,7 @@ from nodes.api import Node
 
 
 def builtin_node_types() -> list[type[Node]]:
-    from nodes import diffusion, image, l10n, motion, text, upscale, util, video
+    from nodes import diffusion, image, l10n, motion, provenance, quality, text, upscale, util, video
 
-    modules = [image, text, util, upscale, video, diffusion, l10n, motion]
+    modules = [image, text, util, upscale, video, diffusion, l10n, motion, provenance, quality]
     return [node_type for module in modules for node_type in module.NODE_TYPES]

@@ -1,7 +1,7 @@
 """Plain text: templates."""
 from __future__ import annotations
 
-import string
+import re
 
 from pydantic import Field
 
@@ -9,9 +9,31 @@ from nodes.api import Node, NodeParams
 from nodes.errors import NodeError
 from nodes.ports import Input, Output, PortKind
 
+# `{name}`, `{{` or `}}`, or any other brace: only plain names are filled. str.format would also
+# follow `{text.__class__}` or `{x[0]}` into objects and honour `{x:>999999999}` widths.
+TEMPLATE_TOKEN = re.compile(r"\{([A-Za-z_][A-Za-z0-9_]*)\}|\{\{|\}\}|[{}]")
+
+
+def fill_template(template: str, values: dict) -> str:
+    def replace(match: re.Match) -> str:
+        token, name = match.group(0), match.group(1)
+        if name is not None:
+            if name not in values:
+                raise NodeError(f"the template uses {{{name}}} but no value is given for it",
+                                param="values", hint=f"add '{name}' to values")
+            return str(values[name])
+        if token in ("{{", "}}"):
+            return token[0]
+        raise NodeError(f"the template has a brace that is not a plain {{name}} placeholder at character "
+                        f"{match.start()}", param="template",
+                        hint="use {name} with letters, digits and _ only; write {{ and }} for literal braces")
+
+    return TEMPLATE_TOKEN.sub(replace, template)
+
 
 class TextTemplate(Node):
-    """Fill a `{name}` template from params and an optional upstream text (available as `{text}`)."""
+    """Fill a `{name}` template from params and an optional upstream text (available as `{text}`).
+    Only plain names are placeholders; `{{` and `}}` write literal braces."""
 
     type = "text.template"
     title = "Text template"
@@ -28,12 +50,7 @@ class TextTemplate(Node):
         values = dict(params.values)
         if inputs.get("text") is not None:
             values["text"] = inputs["text"]
-        names = {field for _, field, _, _ in string.Formatter().parse(params.template) if field}
-        missing = sorted(names - values.keys())
-        if missing:
-            raise NodeError(f"the template uses {{{missing[0]}}} but no value is given for it",
-                            param="values", hint=f"add '{missing[0]}' to values")
-        return {"text": params.template.format_map(values)}
+        return {"text": fill_template(params.template, values)}
 
 
 NODE_TYPES = [TextTemplate]

@@ -48,7 +48,8 @@ class Sleep(Node):
     type = "util.sleep"
     title = "Sleep"
     category = "util"
-    inputs = {"value": Input(PortKind.JSON, optional=True)}
+    inputs = {"value": Input(PortKind.JSON, optional=True),
+              "after": Input(PortKind.JSON, "Another upstream to wait for; its value is ignored", optional=True)}
     outputs = {"value": Output(PortKind.JSON)}
 
     class Params(NodeParams):

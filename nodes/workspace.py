@@ -10,7 +10,7 @@ import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from nodes.errors import PathOutsideWorkspace
+from nodes.errors import NodeError, PathOutsideWorkspace
 
 
 def allowed_dirs_from_env() -> tuple[Path, ...]:
@@ -29,10 +29,14 @@ class Workspace:
         Symlinks are resolved before the check, so a link pointing outside is refused too.
         """
         root = Path(self.root).resolve()
-        candidate = Path(path)
-        if not candidate.is_absolute():
-            candidate = root / candidate
-        real = candidate.resolve()
+        try:
+            candidate = Path(path)
+            if not candidate.is_absolute():
+                candidate = root / candidate
+            real = candidate.resolve()
+        except (OSError, ValueError) as error:  # a NUL byte, a name too long for the filesystem
+            raise NodeError(f"'{path}' cannot be used as a path: {getattr(error, 'strerror', None) or error}",
+                            param=param, hint="use a plain relative path", code="invalid_path") from None
         for base in (root, *self.allowed_dirs):
             if real == base or real.is_relative_to(base):
                 return real

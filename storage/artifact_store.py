@@ -123,6 +123,15 @@ class LocalArtifactStore:
     def size(self, sha256: str) -> int:
         return self.local_path(sha256).stat().st_size
 
+    def quarantine(self, sha256: str) -> None:
+        """Move a bad blob aside (kept for inspection under quarantine/), so it is never read again
+        and the next writer of the same bytes stores a good copy."""
+        path = self.path_for(sha256)
+        if path.exists():
+            target = self.root / "quarantine" / f"{sha256}.{uuid.uuid4().hex[:8]}"
+            target.parent.mkdir(exist_ok=True)
+            os.replace(path, target)
+
 
 class FsspecArtifactStore(LocalArtifactStore):
     """Blobs on any fsspec filesystem; the local folder is a verified read cache and scratch area."""
@@ -179,6 +188,12 @@ class FsspecArtifactStore(LocalArtifactStore):
     def read_bytes(self, sha256: str) -> bytes:
         self.local_path(sha256)
         return super().read_bytes(sha256)
+
+    def quarantine(self, sha256: str) -> None:
+        super().quarantine(sha256)
+        remote = self._remote(sha256)
+        if self.fs.exists(remote):
+            self.fs.rm(remote)
 
 
 ArtifactStore = LocalArtifactStore | FsspecArtifactStore

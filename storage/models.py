@@ -109,3 +109,15 @@ class ScheduleRecord(Base):
     engine: Mapped[str] = mapped_column(String(32))
     deployment_id: Mapped[str | None] = mapped_column(String(64))
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class CacheLeaseRecord(Base):
+    """Who is computing a cache key right now: racing runs wait for the holder instead of
+    computing the same node twice. A lease whose holder stops renewing it expires."""
+
+    __tablename__ = "cache_leases"
+
+    cache_key: Mapped[str] = mapped_column(SHA256, primary_key=True)
+    node_run_id: Mapped[int] = mapped_column(Integer)
+    holder: Mapped[str] = mapped_column(String(256))
+    expires_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))

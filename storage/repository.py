@@ -8,13 +8,13 @@ graph is a handful of bulk statements.
 from __future__ import annotations
 
 from collections.abc import Iterable
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
-from sqlalchemy import and_, bindparam, func, insert, select, update
+from sqlalchemy import and_, bindparam, func, insert, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 
 from storage.db import Database
-from storage.models import ArtifactRecord, GraphRecord, NodeOutputRecord, NodeRunRecord, RunRecord, ScheduleRecord
+from storage.models import ArtifactRecord, CacheLeaseRecord, GraphRecord, NodeOutputRecord, NodeRunRecord, RunRecord
 from storage.records import (CACHED, DONE_STATUSES, FAILED, PENDING, RUNNING, SKIPPED, SUCCEEDED,
                              ArtifactInfo, NodeRunInfo, RunInfo)
 
@@ -50,6 +50,13 @@ _OUTPUTS_OF_NODES = (select(node_runs.c.node_id, node_outputs.c.port, artifacts)
                      .where(and_(node_runs.c.run_id == bindparam("run"),
                                  node_runs.c.node_id.in_(bindparam("nodes", expanding=True)))))
 _INSERT_IGNORE: dict[str, object] = {}
+leases = CacheLeaseRecord.__table__
+_TAKE_LEASE = update(leases).where(and_(
+    leases.c.cache_key == bindparam("key"),
+    or_(leases.c.expires_at < bindparam("b_now"), leases.c.node_run_id == bindparam("node_run")))).values(
+    node_run_id=bindparam("node_run"), holder=bindparam("b_holder"), expires_at=bindparam("b_expires"))
+_RELEASE_LEASE = leases.delete().where(
+    and_(leases.c.cache_key == bindparam("key"), leases.c.node_run_id == bindparam("node_run")))
 
 
 def now() -> datetime:
@@ -201,15 +208,41 @@ def cached_outputs(db: Database, cache_keys: Iterable[str]) -> dict[str, tuple[i
     return found
 
 
-def mark_running(db: Database, node_run_id: int, *, host: str, worker: str, gpu: str | None) -> int:
-    """Start an attempt; returns the attempt number (1 for the first)."""
+def start_attempt(db: Database, node_run: NodeRunInfo, *, host: str, worker: str, gpu: str | None,
+                  lease_seconds: float) -> int | None:
+    """Take the node's cache-key lease and mark an attempt running, in one transaction.
+
+    The lease is free, expired (its holder stopped heartbeating), or already this node run's (a
+    retry after its worker died): returns the attempt number, 1 for the first. Another live
+    holder is computing the same key: returns None and changes nothing.
+    """
+    started = now()
+    lease = {"key": node_run.cache_key, "node_run": node_run.id, "b_holder": f"{host}/{worker}",
+             "b_now": started, "b_expires": started + timedelta(seconds=lease_seconds)}
     with db.engine.begin() as connection:
-        return connection.execute(_MARK_RUNNING, {"node_run": node_run_id, "b_host": host, "b_worker": worker,
-                                                  "b_gpu": gpu, "b_now": now()}).scalar_one()
+        inserted = connection.execute(_insert_ignore(db, leases), {
+            "cache_key": lease["key"], "node_run_id": node_run.id, "holder": lease["b_holder"],
+            "expires_at": lease["b_expires"]}).rowcount
+        if not inserted and connection.execute(_TAKE_LEASE, lease).rowcount != 1:
+            return None
+        return connection.execute(_MARK_RUNNING, {"node_run": node_run.id, "b_host": host, "b_worker": worker,
+                                                  "b_gpu": gpu, "b_now": started}).scalar_one()
 
 
-def mark_succeeded(db: Database, node_run_id: int, outputs: dict[str, ArtifactInfo]) -> None:
-    """Record the artifacts (once per hash), the node's outputs and its success in one transaction."""
+def release_lease(db: Database, cache_key: str, node_run_id: int) -> None:
+    with db.engine.begin() as connection:
+        connection.execute(_RELEASE_LEASE, {"key": cache_key, "node_run": node_run_id})
+
+
+def lease_holder(db: Database, cache_key: str) -> str | None:
+    with db.engine.connect() as connection:
+        return connection.scalar(select(leases.c.holder).where(leases.c.cache_key == cache_key))
+
+
+def mark_succeeded(db: Database, node_run_id: int, outputs: dict[str, ArtifactInfo], *,
+                   release_key: str | None = None) -> None:
+    """Record the artifacts (once per hash), the node's outputs and its success, and release its
+    cache-key lease, in one transaction."""
     created = now()
     artifact_rows = [{**artifact.to_json(), "producer_node_run_id": node_run_id, "created_at": created}
                      for artifact in {a.sha256: a for a in outputs.values()}.values()]
@@ -220,6 +253,8 @@ def mark_succeeded(db: Database, node_run_id: int, outputs: dict[str, ArtifactIn
                 {"node_run_id": node_run_id, "port": port, "artifact_sha256": artifact.sha256}
                 for port, artifact in outputs.items()])
         connection.execute(_MARK_SUCCEEDED, {"node_run": node_run_id, "b_now": created})
+        if release_key:
+            connection.execute(_RELEASE_LEASE, {"key": release_key, "node_run": node_run_id})
 
 
 def mark_cached(db: Database, hits: dict[int, tuple[int, dict[str, str]]]) -> None:
@@ -241,10 +276,13 @@ def mark_cached(db: Database, hits: dict[int, tuple[int, dict[str, str]]]) -> No
                 traceback=None))
 
 
-def mark_failed(db: Database, node_run_id: int, *, code: str, error: str, traceback: str | None) -> None:
+def mark_failed(db: Database, node_run_id: int, *, code: str, error: str, traceback: str | None,
+                release_key: str | None = None) -> None:
     with db.engine.begin() as connection:
         connection.execute(update(node_runs).where(node_runs.c.id == node_run_id).values(
             status=FAILED, finished_at=now(), error_code=code, error=error, traceback=traceback))
+        if release_key:
+            connection.execute(_RELEASE_LEASE, {"key": release_key, "node_run": node_run_id})
 
 
 def mark_skipped(db: Database, run_id: str, node_ids: Iterable[str], reason: str) -> None:
@@ -298,6 +336,17 @@ def find_artifacts(db: Database, prefix: str) -> list[ArtifactInfo]:
         return [_artifact_info(row) for row in rows]
 
 
+def node_runs_with_output(db: Database, sha256: str) -> list[tuple[NodeRunInfo, str]]:
+    """Every node run that has the artifact as an output (produced or reused from the cache),
+    oldest first, with the port: (node run, port)."""
+    with db.engine.connect() as connection:
+        rows = connection.execute(select(node_runs, node_outputs.c.port.label("output_port"))
+                                  .join(node_outputs, node_outputs.c.node_run_id == node_runs.c.id)
+                                  .where(node_outputs.c.artifact_sha256 == sha256).order_by(node_runs.c.id)).all()
+        outputs = _outputs_by_node_run(connection, [row.id for row in rows])
+    return [(_node_run_info(row, outputs.get(row.id, {})), row.output_port) for row in rows]
+
+
 def node_outputs_of(db: Database, run_id: str, node_ids: Iterable[str]) -> dict[str, dict[str, ArtifactInfo]]:
     """The recorded outputs of some node runs of a run: {node id: {port: artifact}}."""
     ids = list(node_ids)
@@ -310,26 +359,34 @@ def node_outputs_of(db: Database, run_id: str, node_ids: Iterable[str]) -> dict[
     return result
 
 
-# Schedules --------------------------------------------------------------------------------------
+# Leases and heartbeats --------------------------------------------------------------------------
 
-schedules = ScheduleRecord.__table__
-
-
-def add_schedule(db: Database, *, schedule_id: str, name: str, graph_path: str, cron: str, overrides: list,
-                 engine: str, deployment_id: str | None) -> None:
+def heartbeat(db: Database, node_run_ids: list[int], lease_seconds: float) -> None:
+    """Mark node runs as alive and extend their leases."""
+    if not node_run_ids:
+        return
+    beat = now()
     with db.engine.begin() as connection:
-        connection.execute(schedules.delete().where(schedules.c.name == name))  # re-scheduling replaces
-        connection.execute(insert(schedules).values(
-            id=schedule_id, name=name, graph_path=graph_path, cron=cron, overrides=overrides, engine=engine,
-            deployment_id=deployment_id, created_at=now()))
+        connection.execute(update(node_runs).where(node_runs.c.id.in_(node_run_ids)).values(heartbeat_at=beat))
+        connection.execute(update(leases).where(leases.c.node_run_id.in_(node_run_ids)).values(
+            expires_at=beat + timedelta(seconds=lease_seconds)))
 
 
-def list_schedules(db: Database) -> list[dict]:
-    with db.engine.connect() as connection:
-        rows = connection.execute(select(schedules).order_by(schedules.c.name))
-        return [dict(row._mapping) for row in rows]
+def live_running(db: Database, run_id: str, stale_after: float) -> list[NodeRunInfo]:
+    """Node runs of a run marked running whose heartbeat is fresh: a process is still on them."""
+    cutoff = now() - timedelta(seconds=stale_after)
+    return [n for n in list_node_runs(db, run_id)
+            if n.status == RUNNING and n.heartbeat_at is not None and _aware(n.heartbeat_at) >= cutoff]
 
 
-def delete_schedule(db: Database, name: str) -> bool:
+def _aware(moment: datetime) -> datetime:
+    """SQLite hands back naive datetimes; everything reelgraph writes is UTC."""
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+
+
+def reset_node_run(db: Database, node_run_id: int) -> None:
+    """Forget a node run's outputs and put it back to pending (its artifact was lost or corrupted)."""
     with db.engine.begin() as connection:
-        return connection.execute(schedules.delete().where(schedules.c.name == name)).rowcount > 0
+        connection.execute(node_outputs.delete().where(node_outputs.c.node_run_id == node_run_id))
+        connection.execute(update(node_runs).where(node_runs.c.id == node_run_id).values(
+            status=PENDING, cached_from=None, finished_at=None))

@@ -7,7 +7,7 @@ import sys
 import typer
 from sqlalchemy.exc import OperationalError, ProgrammingError
 
-from flows.cli import inspect_commands, run_commands, schedule_commands
+from flows.cli import inspect_commands, provenance_commands, run_commands, schedule_commands
 from flows.cli.common import EXIT_FAILED, err_console
 
 app = typer.Typer(name="reelgraph", help="Node-graph orchestration for AI video production.",
@@ -23,6 +23,10 @@ app.add_typer(inspect_commands.runs_app, name="runs")
 app.add_typer(inspect_commands.artifacts_app, name="artifacts")
 app.add_typer(inspect_commands.nodes_app, name="nodes")
 app.add_typer(inspect_commands.schemas_app, name="schemas")
+app.add_typer(provenance_commands.keys_app, name="keys")
+app.command()(provenance_commands.verify)
+app.command()(provenance_commands.lineage)
+app.add_typer(provenance_commands.watermark_app, name="watermark")
 
 
 def main() -> None:

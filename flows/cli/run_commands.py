@@ -144,7 +144,10 @@ def resume(run_id: Annotated[str, typer.Argument(help="The run id (or its first 
     run_info = repo.get_run(runtime.db, matches[0])
     if store is None and run_info.store_uri != runtime.store.uri:
         runtime = open_runtime(db, run_info.store_uri)
-    session.prepare_resume(runtime, run_info.id)
+    try:
+        session.prepare_resume(runtime, run_info.id)
+    except session.RunStillActive as error:
+        fail(str(error), as_json=json_output)
     counts = repo.count_node_runs_by_status(runtime.db, run_info.id)
     total, done = sum(counts.values()), sum(counts.get(status, 0) for status in DONE_STATUSES)
     _execute(runtime, run_info.id, engine or run_info.engine, total, json_output, out, done, _engine_options(address))

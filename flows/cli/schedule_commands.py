@@ -13,6 +13,7 @@ from flows.engines import engine_names
 from flows.runtime import open_runtime
 from graph import GraphInvalid
 from storage import repository as repo
+from storage import schedules as schedule_records
 
 schedules_app = typer.Typer(help="Cron schedules (Prefect deployments).", no_args_is_help=True)
 
@@ -46,7 +47,7 @@ def schedule(file: Annotated[Path, typer.Argument(help="A graph document", show_
 @schedules_app.command("list")
 def schedules_list(db: DbOption = None, json_output: JsonOption = False) -> None:
     """The recorded schedules."""
-    rows = repo.list_schedules(open_runtime(db).db)
+    rows = schedule_records.list_schedules(open_runtime(db).db)
     if json_output:
         print_json(rows)
         return

@@ -127,8 +127,11 @@ def load_failure(params: ModelParams, source: ModelSource, error: BaseException)
 def read_model_index(params: ModelParams, source: ModelSource) -> dict[str, Any]:
     """The model's model_index.json: which pipeline class, which components."""
     if source.local:
-        with open(os.path.join(source.location, "model_index.json"), encoding="utf-8") as handle:
-            return json.load(handle)
+        try:
+            with open(os.path.join(source.location, "model_index.json"), encoding="utf-8") as handle:
+                return json.load(handle)
+        except (OSError, ValueError) as error:  # unreadable, or not JSON (a damaged download)
+            raise load_failure(params, source, error) from error
     from diffusers import DiffusionPipeline
 
     try:

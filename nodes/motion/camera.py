@@ -25,9 +25,9 @@ class CameraMove(Node):
 
     class Params(NodeParams):
         path: list[CameraKeyframe] = Field(
-            [{"zoom": 1.0}, {"zoom": 1.2}], validate_default=True, min_length=1,
-            description="Camera keyframes: zoom, pan [x, y] (fractions of the picture), rotate (degrees), "
-                        "at (0..1, optional)")
+            [{"zoom": 1.0}, {"zoom": 1.2}], validate_default=True, min_length=1, max_length=1000,
+            description="Camera keyframes (1 to 1000): zoom, pan [x, y] (fractions of the picture), rotate "
+                        "(degrees), at (0..1, optional)")
         seconds: float = Field(4.0, gt=0, le=3600, description="Duration of the whole sequence")
         fps: float = Field(24.0, ge=1, le=240, description="Frames per second")
         width: int | None = Field(None, ge=16, le=8192,

@@ -32,7 +32,10 @@ def read_state_dict(path: Path, *, param: str) -> dict[str, Any]:
         raise NodeError(f"no weights file at '{path.name}'", param=param,
                         hint="check the path; it is relative to the graph document")
     if suffix in SAFETENSORS_SUFFIXES:
-        return load_file(str(path), device="cpu")
+        try:
+            return load_file(str(path), device="cpu")
+        except Exception as error:  # safetensors raises its own SafetensorError for a damaged file
+            raise damaged_weights(path, error, param) from None
     if suffix in PICKLE_SUFFIXES:
         try:
             return torch.load(path, map_location="cpu", weights_only=True)
@@ -41,8 +44,16 @@ def read_state_dict(path: Path, *, param: str) -> dict[str, Any]:
                             f"could run arbitrary code, so it is refused ({str(error).splitlines()[0]})",
                             param=param, code="unsafe_weights",
                             hint="convert the weights to .safetensors from a trusted environment") from None
+        except (RuntimeError, EOFError, OSError) as error:  # a truncated or foreign file
+            raise damaged_weights(path, error, param) from None
     raise NodeError(f"'{path.name}' is not a weights file this node reads", param=param,
                     hint="use .safetensors (or a .pth holding only tensors)")
+
+
+def damaged_weights(path: Path, error: BaseException, param: str) -> NodeError:
+    reason = str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
+    return NodeError(f"cannot read the weights in '{path.name}': {reason}", param=param, code="model_load_failed",
+                     hint="the file is damaged or incomplete: download or convert it again")
 
 
 def load_upscaler(path: Path, device: str, *, param: str):

@@ -7,22 +7,32 @@ import numpy as np
 from pydantic import Field, model_validator
 
 from nodes.api import Node, NodeParams, Resources, file_param
+from nodes.errors import NodeError
 from nodes.ports import Input, Output, PortKind
 from nodes.upscale.learned import cached_upscaler, region_upscaler
 from nodes.upscale.tiling import upscale_tiled
 from nodes.values import Frames
 
 
+MAX_SIDE = 16384  # pixels per side of an output frame: 16K, 768 MiB per RGB frame
+
+
 def output_size(width: int, height: int, params, native_scale: float) -> tuple[int, int]:
     """The output size asked for: width/height, else scale, else the method's own factor."""
     if params.width and params.height:
-        return params.width, params.height
-    if params.width:
-        return params.width, max(1, round(height * params.width / width))
-    if params.height:
-        return max(1, round(width * params.height / height)), params.height
-    factor = params.scale or native_scale
-    return max(1, round(width * factor)), max(1, round(height * factor))
+        size = params.width, params.height
+    elif params.width:
+        size = params.width, max(1, round(height * params.width / width))
+    elif params.height:
+        size = max(1, round(width * params.height / height)), params.height
+    else:
+        factor = params.scale or native_scale
+        size = max(1, round(width * factor)), max(1, round(height * factor))
+    if max(size) > MAX_SIDE:  # a scale or one side with the aspect ratio can reach past the limit
+        raise NodeError(f"the output would be {size[0]}x{size[1]} pixels, more than {MAX_SIDE} per side",
+                        param="scale" if params.scale or not (params.width or params.height) else "width",
+                        hint="ask for a smaller scale or size", code="invalid_param")
+    return size
 
 
 def lanczos_resize(frame: np.ndarray, size: tuple[int, int]) -> np.ndarray:
@@ -49,10 +59,10 @@ class FramesUpscale(Node):
                                                     "soft); model: a learned upscaler from `weights`")
         scale: float | None = Field(None, gt=0, le=16, description="Size factor; default: 2 for lanczos, "
                                                                    "the model's own factor for model")
-        width: int | None = Field(None, ge=1, le=16384, description="Output width; alone, the height "
-                                                                    "follows the aspect ratio")
-        height: int | None = Field(None, ge=1, le=16384, description="Output height; alone, the width "
-                                                                     "follows the aspect ratio")
+        width: int | None = Field(None, ge=1, le=MAX_SIDE, description="Output width; alone, the height "
+                                                                       "follows the aspect ratio")
+        height: int | None = Field(None, ge=1, le=MAX_SIDE, description="Output height; alone, the width "
+                                                                        "follows the aspect ratio")
         weights: str | None = file_param(None, description="Upscaler weights for method=model: "
                                          ".safetensors, or .pth holding only tensors")
         tile: int = Field(256, ge=0, le=4096, description="Tile size in input pixels for method=model; "

@@ -111,12 +111,12 @@ class VideoEncode(Node):
         crf: int = Field(18, ge=0, le=51, description="x264 quality: lower is better and bigger; "
                                                        "18 looks lossless, 23 is ffmpeg's default")
         preset: X264_PRESETS = Field("medium", description="x264 speed: slower presets make smaller files")
-        audio_language: str | None = Field(None, description="Language of the soundtrack (BCP 47 or ISO "
+        audio_language: str | None = Field(None, max_length=35, description="Language of the soundtrack (BCP 47 or ISO "
                                                              "639: es, pt-BR, spa); default: the audio's "
                                                              "'language' meta, else 'und'")
         audio_kbps: int = Field(192, ge=32, le=512, description="AAC bit rate in kbit/s")
-        title: str = Field("", description="Title metadata of the file")
-        comment: str = Field("", description="Comment metadata of the file")
+        title: str = Field("", max_length=1000, description="Title metadata of the file")
+        comment: str = Field("", max_length=10_000, description="Comment metadata of the file")
 
     def run(self, ctx, inputs, params):
         frames: Frames = inputs["frames"]

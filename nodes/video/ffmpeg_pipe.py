@@ -102,9 +102,12 @@ class FfmpegPipe:
 
     def _raise_failure(self, returncode: int) -> None:
         self._join_drain()
+        hint = "the message above is ffmpeg's own; check the inputs it names"
+        if "No space left on device" in self.stderr_text:
+            hint = ("the disk ffmpeg writes to (the artifact store's) is full: free space there, or point "
+                    "--store at a bigger disk")
         raise NodeError(f"ffmpeg failed (exit status {returncode}): {self.stderr_text or 'no message'}",
-                        hint="the message above is ffmpeg's own; check the inputs it names",
-                        code="ffmpeg_failed")
+                        hint=hint, code="ffmpeg_failed")
 
     def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
                  traceback: TracebackType | None) -> None:

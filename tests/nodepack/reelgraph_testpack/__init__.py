@@ -72,8 +72,15 @@ class CountCalls(Node):
     class Params(NodeParams):
         log: str = Field(description="File to append to")
         label: str = ""
+        seconds: float = Field(0, description="Sleep this long first: a window for races")
+        pid_file: str = Field("", description="Write the executing process id here first")
 
     def run(self, ctx, inputs, params):
+        import time
+
+        if params.pid_file:
+            Path(params.pid_file).write_text(str(os.getpid()))
+        time.sleep(params.seconds)
         with open(params.log, "a") as handle:
             handle.write(f"{ctx.node_id} {os.getpid()}\n")
         return {"value": inputs.get("value") if inputs.get("value") is not None else params.label}

@@ -1,0 +1,4 @@
+"""Quality: measure generated sequences, and gate a branch on the measurements."""
+from nodes.quality.temporal import TemporalQuality
+
+NODE_TYPES = [TemporalQuality]
