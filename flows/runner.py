@@ -178,10 +178,15 @@ def _recompute_producer(runtime: Runtime, node_run: NodeRunInfo, bad: str, devic
 def _start_attempt(runtime: Runtime, node_run: NodeRunInfo, gpu: str | None) -> int | None:
     """Start an attempt once this node run holds its cache key's lease. Returns None when, while
     waiting, the holder (another run computing the same key) finished: the outputs are cached."""
-    announced = False
+    announced, check_cache = False, True
     while True:
         attempt = repo.start_attempt(runtime.db, node_run, host=runtime.host, worker=runtime.worker, gpu=gpu,
-                                     lease_seconds=LEASE_SECONDS)
+                                     lease_seconds=LEASE_SECONDS, check_cache=check_cache)
+        if attempt == repo.COMPUTED_ELSEWHERE:
+            if try_cache(runtime, node_run):
+                return None
+            check_cache = False  # recorded, but its artifacts are gone: compute it again
+            continue
         if attempt is not None:
             return attempt
         if try_cache(runtime, node_run):

@@ -7,6 +7,7 @@ PostgreSQL is reached through psycopg 3. Migrations run on open when the schema 
 from __future__ import annotations
 
 import os
+import threading
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -14,7 +15,7 @@ from alembic import command
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
-from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import Engine, create_engine, event, text
 from sqlalchemy.engine import make_url
 
 MIGRATIONS = Path(__file__).parent / "migrations"
@@ -65,14 +66,24 @@ def _alembic_config(connection) -> Config:
     return config
 
 
+# Alembic's `context` is module-global, so two threads of one process must not migrate at once;
+# across processes and machines, PostgreSQL's advisory lock (or SQLite's write lock) serialises
+# them. Whoever comes second finds the schema current and does nothing.
+_migration_lock = threading.Lock()
+MIGRATION_LOCK_ID = 0x7265656C  # "reel"
+
+
 def migrate(engine: Engine) -> None:
     """Upgrade the schema to the newest migration, when it is not there already."""
     head = ScriptDirectory(str(MIGRATIONS)).get_current_head()
     with engine.connect() as connection:
         if MigrationContext.configure(connection).get_current_revision() == head:
             return
-    with engine.begin() as connection:
-        command.upgrade(_alembic_config(connection), "head")
+    with _migration_lock, engine.begin() as connection:
+        if connection.dialect.name == "postgresql":
+            connection.execute(text("SELECT pg_advisory_xact_lock(:id)"), {"id": MIGRATION_LOCK_ID})
+        if MigrationContext.configure(connection).get_current_revision() != head:
+            command.upgrade(_alembic_config(connection), "head")
 
 
 @dataclass

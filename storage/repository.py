@@ -208,25 +208,41 @@ def cached_outputs(db: Database, cache_keys: Iterable[str]) -> dict[str, tuple[i
     return found
 
 
+COMPUTED_ELSEWHERE = 0  # start_attempt: another node run finished this key; take it from the cache
+
+
 def start_attempt(db: Database, node_run: NodeRunInfo, *, host: str, worker: str, gpu: str | None,
-                  lease_seconds: float) -> int | None:
+                  lease_seconds: float, check_cache: bool = True) -> int | None:
     """Take the node's cache-key lease and mark an attempt running, in one transaction.
 
     The lease is free, expired (its holder stopped heartbeating), or already this node run's (a
     retry after its worker died): returns the attempt number, 1 for the first. Another live
-    holder is computing the same key: returns None and changes nothing.
+    holder is computing the same key: returns None and changes nothing. The key was computed by
+    another node run between the caller's cache check and now: returns COMPUTED_ELSEWHERE.
     """
     started = now()
     lease = {"key": node_run.cache_key, "node_run": node_run.id, "b_holder": f"{host}/{worker}",
              "b_now": started, "b_expires": started + timedelta(seconds=lease_seconds)}
     with db.engine.begin() as connection:
-        inserted = connection.execute(_insert_ignore(db, leases), {
+        inserted = connection.execute(_claim_lease(db), {
             "cache_key": lease["key"], "node_run_id": node_run.id, "holder": lease["b_holder"],
-            "expires_at": lease["b_expires"]}).rowcount
+            "expires_at": lease["b_expires"]}).first() is not None  # rowcount is unreliable here
         if not inserted and connection.execute(_TAKE_LEASE, lease).rowcount != 1:
             return None
+        if check_cache and connection.execute(_CACHE_SOURCE, {"key": node_run.cache_key}).first() is not None:
+            connection.execute(_RELEASE_LEASE, lease)
+            return COMPUTED_ELSEWHERE
         return connection.execute(_MARK_RUNNING, {"node_run": node_run.id, "b_host": host, "b_worker": worker,
                                                   "b_gpu": gpu, "b_now": started}).scalar_one()
+
+
+def _claim_lease(db: Database):
+    """INSERT the lease unless the key has one, RETURNING the key only when this insert made it."""
+    key = f"{db.engine.dialect.name}:claim_lease"
+    if key not in _INSERT_IGNORE:
+        dialect = postgresql if db.engine.dialect.name == "postgresql" else sqlite
+        _INSERT_IGNORE[key] = dialect.insert(leases).on_conflict_do_nothing().returning(leases.c.cache_key)
+    return _INSERT_IGNORE[key]
 
 
 def release_lease(db: Database, cache_key: str, node_run_id: int) -> None:

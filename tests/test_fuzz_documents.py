@@ -283,6 +283,22 @@ def references(draw):
 
 
 @st.composite
+def file_paths(draw):
+    """File params naming folders, FIFOs, symlinks out, absolute paths, `..`, names too long for
+    the filesystem, images given as catalogs, and real files."""
+    path = st.sampled_from(PATHS) | any_text
+    node = draw(st.sampled_from([
+        {"type": "image.load", "params": {"paths": draw(st.lists(path, min_size=1, max_size=3))}},
+        {"type": "l10n.translate", "params": {"script": draw(path), "target": draw(st.sampled_from(["es", "ar", "ca"])),
+                                              "catalogs": draw(st.lists(path, max_size=3))}},
+        {"type": "frames.upscale", "params": {"method": "model", "weights": draw(path)}},
+        {"type": "l10n.captions", "params": {"font": draw(path)}},
+        {"type": "provenance.sign", "params": {"key": draw(path), "certificate": draw(path)}},
+    ]))
+    return to_text({"reelgraph": 1, "name": "files", "nodes": {"n": node}}, draw(st.booleans()))
+
+
+@st.composite
 def duplicate_keys(draw):
     """The same key twice in one mapping, at the top, among nodes, in params, in YAML or JSON text."""
     key = draw(st.sampled_from(["a", "name", "nodes", "value", "type", "1", "\u00e9", "e\u0301"]) | plain_text)
@@ -308,8 +324,10 @@ def matrices(draw):
     and ${} references to them, to missing ones and broken ones."""
     names = draw(st.lists(st.sampled_from(["locale", "seed", "scene", "v", "1x", "a b", "_", "x" * 200]) | any_text,
                           max_size=8, unique=True))
-    matrix = {name: draw(st.lists(scalars, max_size=12) | st.lists(st.integers(), min_size=10, max_size=12,
-                                                                    unique=True) | json_values)
+    matrix = {name: draw(st.lists(plain_text, min_size=1, max_size=4, unique=True)
+                         | st.lists(st.integers(0, 99), min_size=1, max_size=4, unique=True)
+                         | st.lists(scalars, max_size=12)
+                         | st.lists(st.integers(), min_size=10, max_size=12, unique=True) | json_values)
               for name in names}
     reference = st.sampled_from([f"${{{name}}}" for name in names] + ["${nope}", "$${locale}", "${", "${locale",
                                                                       "x ${locale} ${seed}", "${ locale }"])
@@ -382,6 +400,7 @@ def yaml_features(draw):
 FAMILIES: dict[str, Callable[[], st.SearchStrategy[Case]]] = {
     "random_structures": random_structures, "wrong_types": wrong_types, "huge_numbers": huge_numbers,
     "deep_nesting": deep_nesting, "odd_unicode": odd_unicode, "cycles": cycles, "references": references,
+    "file_paths": file_paths,
     "duplicate_keys": duplicate_keys, "matrices": matrices, "example_mutations": example_mutations,
     "yaml_features": yaml_features,
 }
@@ -435,7 +454,7 @@ def test_the_fuzzer_reaches_both_valid_plans_and_errors(fuzz_workspace):
     (Case("reelgraph: 1\nname: n\nnodes:\n  a: {type: image.load, params: {paths: [" + "a" * 5000 + "]}}\n"),
      "invalid_path"),
     (Case("reelgraph: 1\nname: n\nnodes:\n  t: {type: l10n.translate, params: {target: es, catalogs: "
-          "[assets/coffee.png]}}\n"), None),
+          "[assets/coffee.png]}}\n"), "invalid_file"),
     (Case("reelgraph: 1\nname: n\nmatrix: {a: [1,2,3,4,5,6,7,8,9,10], b: [1,2,3,4,5,6,7,8,9,10], "
           "c: [1,2,3,4,5,6,7,8,9,10], d: [1,2,3,4,5,6,7,8,9,10], e: [1,2,3,4,5,6,7,8,9,10], "
           "f: [1,2,3,4,5,6,7,8,9,10]}\nnodes:\n  n: {type: util.noop, params: {label: '${a}${b}${c}${d}${e}${f}'}}\n"),

@@ -6,6 +6,7 @@ bytes (and, for frames and image lists, every chunk they name) are in the store,
 from __future__ import annotations
 
 import json
+import os
 import shutil
 import subprocess
 from pathlib import Path
@@ -192,21 +193,18 @@ def small_disk(tmp_path: Path):
 
 
 def fill(disk: Path) -> None:
-    """Write a ballast file until the filesystem refuses another byte."""
-    with open(disk / "ballast", "wb") as ballast:
-        try:
-            while True:
-                ballast.write(b"\0" * 65536)
-                ballast.flush()
-        except OSError:
-            pass
-    with open(disk / "ballast", "ab") as ballast:  # the last partial block
-        try:
-            while True:
-                ballast.write(b"\0")
-                ballast.flush()
-        except OSError:
-            pass
+    """Write a ballast file until the filesystem refuses another byte (unbuffered, so the refusal
+    comes from the write itself)."""
+    descriptor = os.open(disk / "ballast", os.O_WRONLY | os.O_CREAT)
+    try:
+        for block in (65536, 1):
+            try:
+                while True:
+                    os.write(descriptor, b"\0" * block)
+            except OSError:
+                pass
+    finally:
+        os.close(descriptor)
 
 
 @pytest.fixture
