@@ -11,6 +11,7 @@ A failure records the error and traceback on the node run; it never escapes as a
 """
 from __future__ import annotations
 
+import errno
 import json
 import time
 import traceback as tb
@@ -88,6 +89,16 @@ def _decode_inputs(runtime: Runtime, node_run: NodeRunInfo, node_type: Any) -> d
     return inputs
 
 
+def _disk_failure(error: OSError, doing: str) -> NodeFailure:
+    """The store's disk (or another the node writes to) failed: say what to do, do not retry."""
+    if error.errno in (errno.ENOSPC, errno.EDQUOT):
+        message = (f"{error.strerror or 'No space left on device'} while {doing}: free space on the artifact "
+                   "store's disk, or point --store (REELGRAPH_STORE) at a bigger one, then `reelgraph resume` the run")
+        return NodeFailure("disk_full", message, tb.format_exc())
+    return NodeFailure("store_write_failed", f"writing to the artifact store failed while {doing}: {error}; "
+                       "check the store folder's permissions and disk", tb.format_exc())
+
+
 def _unreadable(error: ArtifactCorrupted | ArtifactMissing, where: str) -> NodeFailure:
     return NodeFailure("artifact_unreadable", f"{where}: {error}", bad_artifact=error.sha256)
 
@@ -105,6 +116,8 @@ def _encode_outputs(runtime: Runtime, node_type: Any, values: Any) -> dict[str, 
         except (TypeError, ValueError) as error:
             raise NodeFailure("bad_outputs", f"output '{port}' is not a valid {kind} value: {error}",
                               tb.format_exc()) from error
+        except OSError as error:
+            raise _disk_failure(error, f"storing output '{port}'") from error
         outputs[port] = ArtifactInfo(sha256=encoded.sha256, kind=str(kind), mime=encoded.mime,
                                      size=encoded.size, uri=_artifact_uri(runtime, encoded.sha256),
                                      meta=encoded.meta)
@@ -131,6 +144,11 @@ def _execute(runtime: Runtime, node_run: NodeRunInfo, workspace: Workspace, devi
         raise NodeFailure(error.code, str(error), tb.format_exc()) from error
     except (ArtifactCorrupted, ArtifactMissing) as error:  # a streamed input chunk, read mid-run
         raise _unreadable(error, "reading an input") from error
+    except OSError as error:
+        if error.errno in (errno.ENOSPC, errno.EDQUOT):
+            raise _disk_failure(error, "running") from error
+        raise NodeFailure("node_exception", f"{type(error).__name__}: {error}", tb.format_exc(),
+                          retryable=True) from error
     except NodeFailure:
         raise
     except Exception as error:  # anything else is a bug or a failure of the world: keep the traceback

@@ -6,6 +6,7 @@ inside a longer string the value is formatted in. `$${` writes a literal `${`.
 from __future__ import annotations
 
 import itertools
+import math
 import re
 from collections.abc import Mapping
 from typing import Any
@@ -13,6 +14,9 @@ from typing import Any
 VARIABLE = re.compile(r"(?<!\$)\$\{([A-Za-z_][A-Za-z0-9_]*)\}")
 WHOLE_VARIABLE = re.compile(r"^\$\{([A-Za-z_][A-Za-z0-9_]*)\}$")
 MAX_DEPTH = 64
+# Expansion is eager, so a matrix's size is bounded before anything is built: more instances than
+# this is a campaign to split, and its product would otherwise exhaust memory while planning.
+MAX_PLANNED_NODES = 100_000
 
 
 class TooDeep(ValueError):
@@ -48,6 +52,10 @@ def substitute(value: Any, bindings: Mapping[str, Any]) -> Any:
     if isinstance(value, list):
         return [substitute(item, bindings) for item in value]
     return value
+
+
+def combination_count(matrix: Mapping[str, list], variables: set[str]) -> int:
+    return math.prod(len(matrix[name]) for name in matrix if name in variables)
 
 
 def combinations(matrix: Mapping[str, list], variables: set[str]) -> list[dict[str, Any]]:

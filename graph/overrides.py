@@ -9,13 +9,14 @@ import copy
 
 import yaml
 
+from graph.document import StrictLoader
 from graph.issues import GraphInvalid, ValidationIssue
 
 
 def _parse_value(text: str):
     try:
-        return yaml.safe_load(text)
-    except yaml.YAMLError:
+        return yaml.load(text, Loader=StrictLoader)  # noqa: S506 (a SafeLoader subclass)
+    except (yaml.YAMLError, RecursionError):
         return text
 
 
@@ -32,15 +33,27 @@ def apply_overrides(raw: dict, assignments: list[str]) -> dict:
             continue
         if parts[0] == "matrix":
             values = [_parse_value(v.strip()) for v in text.split(",") if v.strip()]
-            document.setdefault("matrix", {})[parts[1]] = values
+            if not isinstance(document.get("matrix") or {}, dict):
+                issues.append(ValidationIssue("invalid_override", f"--set {assignment!r}: the document's "
+                                              "'matrix' is not a mapping", field="--set"))
+                continue
+            document["matrix"] = document.get("matrix") or {}
+            document["matrix"][parts[1]] = values
             continue
-        node = (document.get("nodes") or {}).get(parts[0])
+        nodes = document.get("nodes")
+        node = nodes.get(parts[0]) if isinstance(nodes, dict) else None
         if not isinstance(node, dict):
             issues.append(ValidationIssue(
                 "unknown_node", f"--set {assignment!r} names node '{parts[0]}', which is not in the graph",
                 node=parts[0], field="--set"))
             continue
-        target = node.setdefault("params", {})
+        if node.get("params") is None:
+            node["params"] = {}
+        target = node["params"]
+        if not isinstance(target, dict):
+            issues.append(ValidationIssue("invalid_override", f"--set {assignment!r}: the node's params are "
+                                          "not a mapping", node=parts[0], field="params"))
+            continue
         for part in parts[1:-1]:
             target = target.setdefault(part, {})
             if not isinstance(target, dict):

@@ -19,7 +19,7 @@ from graph.cache_keys import cache_key, canonical_json, file_digest
 from graph.document import GraphDocument
 from graph.issues import GraphInvalid, ValidationIssue
 from graph.validate import REFERENCE, validate_document
-from nodes import NodeRegistry, Resources, Workspace
+from nodes import NodeError, NodeRegistry, Resources, Workspace
 
 
 @dataclass(frozen=True)
@@ -90,8 +90,15 @@ def _base_order(document: GraphDocument) -> list[str]:
     return list(nx.lexicographical_topological_sort(edges))
 
 
-def _file_digests(node_type: Any, params: Any, workspace: Workspace) -> dict[str, str]:
-    return {label: file_digest(path) for label, path in node_type.key_files(params, workspace).items()}
+def _file_digests(node_id: str, node_type: Any, params: Any, workspace: Workspace) -> dict[str, str]:
+    try:  # a node type may read its files to choose them (a translator parses its catalogs)
+        return {label: file_digest(path) for label, path in node_type.key_files(params, workspace).items()}
+    except NodeError as error:  # its generic code says nothing here: the file is what is wrong
+        code = "invalid_file" if error.code == "node_failed" else error.code
+        raise GraphInvalid([ValidationIssue(code, str(error), node=node_id, field=error.param)]) from None
+    except OSError as error:
+        raise GraphInvalid([ValidationIssue("invalid_path", f"a file of this node cannot be read: {error}",
+                                            node=node_id)]) from None
 
 
 def build_plan(raw: dict, registry: NodeRegistry, workspace: Workspace, *, run_id: str = "") -> Plan:
@@ -120,7 +127,7 @@ def build_plan(raw: dict, registry: NodeRegistry, workspace: Workspace, *, run_i
             key = cache_key(
                 node_type=spec.type, version=node_type.version, params=params_json,
                 inputs={port: (plan.nodes[up].cache_key, up_port) for port, (up, up_port) in inputs.items()},
-                files=_file_digests(node_type, params, workspace),
+                files=_file_digests(base_id, node_type, params, workspace),
                 salt="" if node_type.deterministic else f"run:{run_id}")
             node_id = mx.instance_id(base_id, bindings)
             plan.nodes[node_id] = PlannedNode(

@@ -13,7 +13,7 @@ import networkx as nx
 from pydantic import ValidationError
 
 from graph import matrix as mx
-from graph.document import FORMAT_VERSION, NODE_ID, GraphDocument, NodeSpec
+from graph.document import FORMAT_VERSION, NODE_ID, GraphDocument, NodeSpec, json_tree_issues
 from graph.issues import ValidationIssue
 from nodes import NodeError, NodeRegistry, Workspace
 from nodes.ports import kinds_compatible
@@ -37,7 +37,12 @@ def _pydantic_issues(error: ValidationError, code: str, node: str | None, prefix
 
 def check_structure(raw: dict) -> tuple[GraphDocument | None, list[ValidationIssue]]:
     """The document's shape. Returns the parsed document (well-formed nodes only) and the issues."""
-    issues: list[ValidationIssue] = []
+    if not isinstance(raw, dict):
+        raw = {"": raw}  # reported below as a document without name or nodes
+    issues = json_tree_issues(raw)
+    if issues:  # not a JSON tree: nothing further can be read safely
+        return GraphDocument.model_construct(reelgraph=FORMAT_VERSION, name="unnamed", description="",
+                                             matrix={}, nodes={}), issues
     version = raw.get("reelgraph")
     if version != FORMAT_VERSION:
         issues.append(ValidationIssue(
@@ -179,6 +184,11 @@ def check_params(node_id: str, spec: NodeSpec, node_type: Any, matrix: dict[str,
             node=node_id, field=_param_using(spec.params, var)))
     if used - matrix.keys():
         return issues
+    if mx.combination_count(matrix, used) > mx.MAX_PLANNED_NODES:
+        return [ValidationIssue(
+            "matrix_too_large", f"the matrix expands this node into {mx.combination_count(matrix, used):,} "
+                                f"instances, more than {mx.MAX_PLANNED_NODES:,}; split the campaign into "
+                                "several documents", node=node_id)]
     seen: set[tuple] = set()
     for bindings in mx.combinations(matrix, used):
         context = f" (with {', '.join(f'{k}={v}' for k, v in bindings.items())})" if bindings else ""
@@ -206,13 +216,21 @@ def _check_files(node_id, node_type, params, workspace: Workspace, context: str)
             field = name if not isinstance(value, list) else f"{name}.{index}"
             try:
                 real = workspace.resolve(path, param=field)
+                is_file, exists = real.is_file(), real.exists()
             except NodeError as error:
                 issues.append(ValidationIssue(error.code, str(error) + context, node=node_id, field=field))
                 continue
-            if not real.exists():
+            except OSError as error:
+                issues.append(ValidationIssue("invalid_path", f"'{path}' cannot be used as a path: "
+                                              f"{error.strerror}{context}", node=node_id, field=field))
+                continue
+            if not exists:
                 issues.append(ValidationIssue(
                     "file_not_found", f"no file at '{path}'{context}; paths are relative to the graph "
                                       "document's folder", node=node_id, field=field))
+            elif not is_file:  # a folder (or a device, a FIFO) would fail or hang when hashed
+                issues.append(ValidationIssue(
+                    "not_a_file", f"'{path}' is not a regular file{context}", node=node_id, field=field))
     return issues
 
 
@@ -226,6 +244,26 @@ def _param_using(params: dict, var: str) -> str | None:
     return None
 
 
+def _check_expansion(document: GraphDocument) -> list[ValidationIssue]:
+    """The number of node instances the plan will hold (a node inherits its upstreams' variables)."""
+    edges = nx.DiGraph()
+    edges.add_nodes_from(document.nodes)
+    for node_id, spec in document.nodes.items():
+        for reference in spec.inputs.values():
+            edges.add_edge(REFERENCE.match(reference).group(1), node_id)
+    variables: dict[str, set[str]] = {}
+    total = 0
+    for node_id in nx.topological_sort(edges):
+        variables[node_id] = mx.variables_in(document.nodes[node_id].params).union(
+            *(variables[upstream] for upstream in edges.predecessors(node_id)))
+        total += mx.combination_count(document.matrix, variables[node_id])
+    if total <= mx.MAX_PLANNED_NODES:
+        return []
+    return [ValidationIssue(
+        "matrix_too_large", f"the matrix expands the graph into {total:,} node instances, more than "
+                            f"{mx.MAX_PLANNED_NODES:,}; split the campaign into several documents", field="matrix")]
+
+
 def validate_document(raw: dict, registry: NodeRegistry,
                       workspace: Workspace | None = None) -> tuple[GraphDocument, list[ValidationIssue]]:
     document, issues = check_structure(raw)
@@ -235,4 +273,6 @@ def validate_document(raw: dict, registry: NodeRegistry,
         node_type = registry.get(spec.type)
         if node_type is not None:
             issues.extend(check_params(node_id, spec, node_type, document.matrix, workspace))
+    if not issues:  # references resolve and the graph is acyclic, so the expansion can be counted
+        issues.extend(_check_expansion(document))
     return document, issues

@@ -81,3 +81,19 @@ def test_a_failed_run_is_a_failed_flow_run(engine_results):
             return await client.read_flow_run(repo.get_run(runtime.db, matrix["run_id"]).external_id)
 
     assert asyncio.run(read()).state.is_failed()
+
+
+@pytest.mark.parametrize("engine", ENGINES)
+def test_progress_events_reach_the_caller_whatever_the_engine(engine, prefect_server, ray_session, tmp_path):
+    from flows.events import NodeFinished, NodeStarted
+    from nodes import ProgressEvent
+
+    runtime = open_runtime(f"sqlite:///{tmp_path / 'events.db'}", str(tmp_path / "store"))
+    events: list = []
+    runtime.on_event = events.append
+    document = {"reelgraph": 1, "name": "events", "nodes": {
+        "sleepy": {"type": "util.sleep", "params": {"seconds": 0.3, "label": engine}}}}
+    assert run_document(runtime, document, engine=engine, workspace_root=tmp_path)["status"] == "succeeded"
+    kinds = [type(event) for event in events if getattr(event, "node_id", None) == "sleepy"]
+    assert kinds[0] is NodeStarted and kinds[-1] is NodeFinished
+    assert ProgressEvent in kinds

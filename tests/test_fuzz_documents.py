@@ -207,34 +207,34 @@ def huge_numbers(draw):
     return Case(f"reelgraph: 1\nname: n\nnodes:\n  a: {{type: {kind}, params: {{{field}: {token}}}}}\n")
 
 
+NESTED_IN_JSON = {  # where a nested value goes, in JSON text (%s is the value)
+    "params": '{"reelgraph": 1, "name": "n", "nodes": {"a": {"type": "util.value", "params": {"value": %s}}}}',
+    "matrix": '{"reelgraph": 1, "name": "n", "matrix": {"v": %s}, "nodes": {"a": {"type": "util.noop"}}}',
+    "nodes": '{"reelgraph": 1, "name": "n", "nodes": {"a": %s}}',
+    "top": '{"reelgraph": 1, "name": "n", "nodes": {"a": {"type": "util.noop"}}, "x": %s}',
+}
+NESTED_IN_YAML_BLOCKS = {  # the same places in block-style YAML (%s starts a new line)
+    "params": "reelgraph: 1\nname: n\nnodes:\n  a:\n    type: util.value\n    params:\n      value:%s\n",
+    "matrix": "reelgraph: 1\nname: n\nmatrix:\n  v:%s\nnodes: {a: {type: util.noop}}\n",
+    "nodes": "reelgraph: 1\nname: n\nnodes:\n  a:%s\n",
+    "top": "reelgraph: 1\nname: n\nnodes: {a: {type: util.noop}}\nx:%s\n",
+}
+
+
 @st.composite
 def deep_nesting(draw):
     """Lists and mappings 10 to 5,000 deep, in params, matrix, nodes or at the top, as text."""
     depth = draw(st.sampled_from([10, 63, 64, 65, 99, 100, 101, 200, 1000, 5000]))
-    style = draw(st.sampled_from(["flow_list", "flow_map", "block_list", "json_list", "json_map"]))
-    where = draw(st.sampled_from(["params", "matrix", "nodes", "top"]))
-    if style == "flow_list":
+    where = draw(st.sampled_from(sorted(NESTED_IN_JSON)))
+    style = draw(st.sampled_from(["list", "yaml_flow_map", "json_map", "yaml_blocks"]))
+    if style == "yaml_blocks":  # "- - - 1" is a list nested once per dash
+        return Case(NESTED_IN_YAML_BLOCKS[where] % ("\n    " + "- " * depth + "1"))
+    if style == "list":  # the same text is JSON and YAML
         nested = "[" * depth + "1" + "]" * depth
-    elif style == "flow_map":
-        nested = "{a: " * depth + "1" + "}" * depth
-    elif style == "json_list":
-        nested = "[" * depth + "1" + "]" * depth
-    elif style == "json_map":
-        nested = '{"a": ' * depth + "1" + "}" * depth
-    else:  # block style: "- - - 1" is a list nested once per dash
-        nested = "\n    " + "- " * depth + "1"
-    json_text = style.startswith("json")
-    placed = {"params": '{"reelgraph": 1, "name": "n", "nodes": {"a": {"type": "util.value", "params": {"value": %s}}}}',
-              "matrix": '{"reelgraph": 1, "name": "n", "matrix": {"v": %s}, "nodes": {"a": {"type": "util.noop"}}}',
-              "nodes": '{"reelgraph": 1, "name": "n", "nodes": {"a": %s}}',
-              "top": '{"reelgraph": 1, "name": "n", "nodes": {"a": {"type": "util.noop"}}, "x": %s}'}[where]
-    if style == "block_list":
-        yaml_placed = {"params": "reelgraph: 1\nname: n\nnodes:\n  a:\n    type: util.value\n    params:\n      value:%s\n",
-                       "matrix": "reelgraph: 1\nname: n\nmatrix:\n  v:%s\nnodes: {a: {type: util.noop}}\n",
-                       "nodes": "reelgraph: 1\nname: n\nnodes:\n  a:%s\n",
-                       "top": "reelgraph: 1\nname: n\nnodes: {a: {type: util.noop}}\nx:%s\n"}[where]
-        return Case(yaml_placed % nested)
-    return Case(placed % nested, "graph.json" if json_text else "graph.yaml")
+        return Case(NESTED_IN_JSON[where] % nested, draw(st.sampled_from(["graph.json", "graph.yaml"])))
+    opening = "{a: " if style == "yaml_flow_map" else '{"a": '
+    filename = "graph.yaml" if style == "yaml_flow_map" else "graph.json"
+    return Case(NESTED_IN_JSON[where] % (opening * depth + "1" + "}" * depth), filename)
 
 
 def odd_unicode():
@@ -303,18 +303,19 @@ def duplicate_keys(draw):
     """The same key twice in one mapping, at the top, among nodes, in params, in YAML or JSON text."""
     key = draw(st.sampled_from(["a", "name", "nodes", "value", "type", "1", "\u00e9", "e\u0301"]) | plain_text)
     where = draw(st.sampled_from(["top", "nodes", "params", "matrix"]))
+    head = '"reelgraph": 1, "name": "n"'
     if draw(st.booleans()):
-        body = {"top": f'"{key}": 1, "{key}": 2, "reelgraph": 1, "name": "n", "nodes": {{"a": {{"type": "util.noop"}}}}',
-                "nodes": f'"reelgraph": 1, "name": "n", "nodes": {{"{key}": {{"type": "util.noop"}}, "{key}": {{}}}}',
-                "params": f'"reelgraph": 1, "name": "n", "nodes": {{"a": {{"type": "util.value", '
-                          f'"params": {{"{key}": 1, "{key}": 2}}}}}}',
-                "matrix": f'"reelgraph": 1, "name": "n", "matrix": {{"{key}": [1], "{key}": [2]}}, '
-                          f'"nodes": {{"a": {{"type": "util.noop"}}}}'}[where]
-        return Case("{" + body + "}", "graph.json")
-    body = {"top": f"{key}: 1\n{key}: 2\nreelgraph: 1\nname: n\nnodes: {{a: {{type: util.noop}}}}\n",
-            "nodes": f"reelgraph: 1\nname: n\nnodes:\n  {key}: {{type: util.noop}}\n  {key}: {{type: util.value}}\n",
-            "params": f"reelgraph: 1\nname: n\nnodes:\n  a:\n    type: util.value\n    params: {{{key}: 1, {key}: 2}}\n",
-            "matrix": f"reelgraph: 1\nname: n\nmatrix:\n  {key}: [1]\n  {key}: [2]\nnodes: {{a: {{type: util.noop}}}}\n"}
+        body = {"top": f'"{key}": 1, "{key}": 2, {head}, "nodes": {{"a": {{"type": "util.noop"}}}}',
+                "nodes": f'{head}, "nodes": {{"{key}": {{"type": "util.noop"}}, "{key}": {{}}}}',
+                "params": f'{head}, "nodes": {{"a": {{"type": "util.value", "params": {{"{key}": 1, "{key}": 2}}}}}}',
+                "matrix": f'{head}, "matrix": {{"{key}": [1], "{key}": [2]}}, '
+                          '"nodes": {"a": {"type": "util.noop"}}'}
+        return Case("{" + body[where] + "}", "graph.json")
+    head = "reelgraph: 1\nname: n\n"
+    body = {"top": f"{key}: 1\n{key}: 2\n{head}nodes: {{a: {{type: util.noop}}}}\n",
+            "nodes": f"{head}nodes:\n  {key}: {{type: util.noop}}\n  {key}: {{type: util.value}}\n",
+            "params": f"{head}nodes:\n  a:\n    type: util.value\n    params: {{{key}: 1, {key}: 2}}\n",
+            "matrix": f"{head}matrix:\n  {key}: [1]\n  {key}: [2]\nnodes: {{a: {{type: util.noop}}}}\n"}
     return Case(body[where])
 
 
@@ -387,7 +388,8 @@ def yaml_features(draw):
         bomb = "".join(f"  l{i}: &l{i} [{', '.join([f'*l{i - 1}'] * width)}]\n" for i in range(1, levels))
         return Case(f"reelgraph: 1\nname: bomb\nx:\n  l0: &l0 [lol]\n{bomb}nodes:\n"
                     f"  a: {{type: util.value, params: {{value: *l{levels - 1}}}}}\n")
-    text = {"value": f"reelgraph: 1\nname: n\nnodes:\n  a:\n    type: util.value\n    params:\n      value: {feature}\n",
+    text = {"value": f"reelgraph: 1\nname: n\nnodes:\n  a:\n    type: util.value\n    params:\n"
+                     f"      value: {feature}\n",
             "name": f"reelgraph: 1\nname: {feature}\nnodes: {{a: {{type: util.noop}}}}\n",
             "node": f"reelgraph: 1\nname: n\nnodes:\n  a: {feature}\n",
             "matrix": f"reelgraph: 1\nname: n\nmatrix:\n  v: {feature}\nnodes: {{a: {{type: util.noop, params: "
@@ -400,9 +402,8 @@ def yaml_features(draw):
 FAMILIES: dict[str, Callable[[], st.SearchStrategy[Case]]] = {
     "random_structures": random_structures, "wrong_types": wrong_types, "huge_numbers": huge_numbers,
     "deep_nesting": deep_nesting, "odd_unicode": odd_unicode, "cycles": cycles, "references": references,
-    "file_paths": file_paths,
-    "duplicate_keys": duplicate_keys, "matrices": matrices, "example_mutations": example_mutations,
-    "yaml_features": yaml_features,
+    "file_paths": file_paths, "duplicate_keys": duplicate_keys, "matrices": matrices,
+    "example_mutations": example_mutations, "yaml_features": yaml_features,
 }
 
 
@@ -431,12 +432,21 @@ def test_every_document_plans_or_gives_structured_errors(family, fuzz_workspace)
     assert not Path("/tmp/reelgraph-pwned").exists(), "a YAML tag executed code"
 
 
-def test_the_fuzzer_reaches_both_valid_plans_and_errors(fuzz_workspace):
-    outcomes = [plan_outcome(case, fuzz_workspace) for case in (
-        to_text(valid_documents()[1], as_json=False), Case(EXAMPLE_TEXTS["hello.yaml"], in_examples=True),
-        to_text({"reelgraph": 1, "name": "n", "nodes": {"a": {"type": "util.value", "params": {"value": 2**200}}}},
-                as_json=True))]
-    assert all(isinstance(outcome, Plan) for outcome in outcomes)
+def test_the_documents_the_fuzzer_breaks_are_valid_to_begin_with(fuzz_workspace):
+    cases = [to_text(document, as_json=False) for document in valid_documents()]
+    cases += [Case(text, name, in_examples=True) for name, text in EXAMPLE_TEXTS.items()]
+    assert all(isinstance(plan_outcome(case, fuzz_workspace), Plan) for case in cases)
+
+
+def test_a_yaml_date_stays_text(fuzz_workspace):
+    case = Case("reelgraph: 1\nname: n\nnodes:\n  a: {type: util.value, params: {value: 2024-01-31}}\n")
+    assert plan_outcome(case, fuzz_workspace).nodes["a"].params["value"] == "2024-01-31"
+
+
+def test_a_huge_but_finite_integer_is_a_valid_value(fuzz_workspace):
+    case = to_text({"reelgraph": 1, "name": "n", "nodes": {"a": {"type": "util.value", "params": {"value": 2**200}}}},
+                   as_json=True)
+    assert plan_outcome(case, fuzz_workspace).nodes["a"].params["value"] == 2**200
 
 
 @pytest.mark.parametrize(("case", "code"), [
@@ -455,12 +465,14 @@ def test_the_fuzzer_reaches_both_valid_plans_and_errors(fuzz_workspace):
      "invalid_path"),
     (Case("reelgraph: 1\nname: n\nnodes:\n  t: {type: l10n.translate, params: {target: es, catalogs: "
           "[assets/coffee.png]}}\n"), "invalid_file"),
+    (Case("reelgraph: 1\nname: n\nnodes:\n  t: {type: l10n.translate, params: {script: campaign/script.yaml, "
+          "target: es, catalogs: ['']}}\n"), "invalid_param"),
     (Case("reelgraph: 1\nname: n\nmatrix: {a: [1,2,3,4,5,6,7,8,9,10], b: [1,2,3,4,5,6,7,8,9,10], "
           "c: [1,2,3,4,5,6,7,8,9,10], d: [1,2,3,4,5,6,7,8,9,10], e: [1,2,3,4,5,6,7,8,9,10], "
           "f: [1,2,3,4,5,6,7,8,9,10]}\nnodes:\n  n: {type: util.noop, params: {label: '${a}${b}${c}${d}${e}${f}'}}\n"),
      "matrix_too_large"),
 ], ids=["json-nan", "json-surrogate", "yaml-inf", "self-alias", "date-stays-text", "binary-tag", "list-key",
-        "fifo-path", "long-path", "image-as-catalog", "huge-matrix"])
+        "fifo-path", "long-path", "image-as-catalog", "empty-catalog-path", "huge-matrix"])
 def test_cases_the_fuzzer_found(case, code, fuzz_workspace):
     """Each of these raised a bare exception (or hung) before it was fixed."""
     outcome = plan_outcome(case, fuzz_workspace)
@@ -479,7 +491,8 @@ NASTY_FILES = {
                        "!!python/object/apply:os.system ['touch /tmp/reelgraph-pwned']\n",
     "nan-and-surrogate.json": '{"reelgraph": 1, "name": "\\ud83c", "nodes": {"a": {"type": "util.value", '
                               '"params": {"value": [NaN, Infinity, 1e999]}}}}',
-    "cycle-rtl.yaml": "reelgraph: 1\nname: \u202e\u0644\u0627\nnodes:\n  a: {type: util.noop, inputs: {value: b.value}}\n"
+    "cycle-rtl.yaml": "reelgraph: 1\nname: \u202e\u0644\u0627\nnodes:\n"
+                      "  a: {type: util.noop, inputs: {value: b.value}}\n"
                       "  b: {type: util.noop, inputs: {value: a.value}}\n",
     "fifo-path.yaml": "reelgraph: 1\nname: n\nnodes:\n  a: {type: image.load, params: {paths: [pipe, folder, "
                       "escape/passwd]}}\n",

@@ -228,9 +228,6 @@ def test_a_full_disk_while_ffmpeg_writes_fails_the_encode_with_what_to_do(runtim
     assert_consistent(runtime_on_small_disk, result)
 
 
-@pytest.mark.xfail(strict=True, reason="flows/runner.py (the lead's): _encode_outputs lets an OSError from the "
-                                       "store escape run_node, so the node stays 'running'; it should record "
-                                       "a failure saying the store's disk is full")
 def test_a_full_disk_while_storing_outputs_fails_the_node_with_what_to_do(runtime_on_small_disk, small_disk,
                                                                           workspace):
     fill(small_disk)

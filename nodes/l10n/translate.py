@@ -48,6 +48,13 @@ class Translate(Node):
         require_approved: bool = Field(False, description="Fail unless every string has an approved "
                                                           "catalog translation (no MT for release)")
 
+        @field_validator("catalogs")
+        @classmethod
+        def _named(cls, value: list[str]) -> list[str]:
+            if any(not path.strip() for path in value):  # an empty path would name the workspace itself
+                raise ValueError("a catalog path is empty; remove it or name a PO / XLIFF / JSON file")
+            return value
+
         @field_validator("target", "source")
         @classmethod
         def _bcp47(cls, value: str) -> str:
