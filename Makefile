@@ -13,7 +13,7 @@ SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 # another package would be a multi-GB CUDA download.
 TORCH := torch==2.14.1 torchvision==0.29.1
 
-.PHONY: install dev demo test bench schemas clean
+.PHONY: install dev demo test lint bench schemas clean
 
 install: $(VENV)/.runtime
 dev: $(VENV)/.dev
@@ -47,6 +47,9 @@ demo: install
 
 test: dev
 	$(VENV)/bin/pytest
+
+lint: dev
+	$(VENV)/bin/ruff check .
 
 bench: install
 	$(PYTHON) -m bench.overhead

@@ -17,7 +17,6 @@ from pathlib import Path
 
 import cv2
 import ffmpeg
-import numpy as np
 import skimage.data
 
 from nodes import Frames, NodeContext, Workspace

@@ -21,7 +21,6 @@ from prefect.deployments.runner import EntrypointType, RunnerDeployment
 from flows.api import run_document
 from flows.runtime import Runtime, open_runtime
 from graph import load_plan
-from storage import repository as repo
 from storage import schedules as schedule_records
 
 FLOW_NAME = "reelgraph-render"

@@ -129,3 +129,14 @@ def ray_session():
         shutdown_ray()
         ray.init(num_cpus=2, num_gpus=4, include_dashboard=False, namespace="reelgraph", log_to_driver=False)
     yield
+
+
+def pytest_sessionfinish(session, exitstatus):
+    """Stop a Ray that tests left running while the interpreter is whole: left to its exit
+    handlers, Ray's shutdown can crash the process after the last test passed."""
+    import sys as _sys
+
+    if "ray" in _sys.modules:
+        from flows.ray_engine import shutdown_ray
+
+        shutdown_ray()

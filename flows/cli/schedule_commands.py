@@ -12,7 +12,6 @@ from flows.cli.common import (EXIT_INVALID, DbOption, JsonOption, SetOption, Sto
 from flows.engines import engine_names
 from flows.runtime import open_runtime
 from graph import GraphInvalid
-from storage import repository as repo
 from storage import schedules as schedule_records
 
 schedules_app = typer.Typer(help="Cron schedules (Prefect deployments).", no_args_is_help=True)
