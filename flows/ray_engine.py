@@ -66,11 +66,25 @@ class ThrottledRelay:
             if now - self._last.get(event.node_id, 0.0) < self.interval:
                 return
             self._last[event.node_id] = now
-        self.events.put_nowait(event)
+        self.events.actor.put_nowait.remote(event)  # fire and forget: Queue.put_nowait waits a round trip
 
 
 def _run_cpu_node(config: RuntimeConfig, run_id: str, node_id: str, events: Any) -> NodeOutcome:
     return run_node(_worker_runtime(config, events), run_id, node_id)
+
+
+def _warm_cpu_worker(config: RuntimeConfig) -> None:
+    """Start a CPU worker process and open its runtime before the run needs it."""
+    _worker_runtime(config, None)
+
+
+def warm_cpu_workers(config: RuntimeConfig) -> None:
+    """One warm worker per CPU of the cluster: a cold worker's imports and database connection
+    take about a second, which would otherwise land on the critical path of the first nodes."""
+    import ray
+
+    warm = ray.remote(_warm_cpu_worker)
+    ray.get([warm.options(num_cpus=1).remote(config) for _ in range(int(ray.cluster_resources().get("CPU", 1)))])
 
 
 def nvidia_driver_present() -> bool:
@@ -94,6 +108,11 @@ class GpuWorker:
         runtime = _worker_runtime(config, events)
         return run_node(runtime, run_id, node_id, device=self.device, gpu=",".join(self.gpu_ids) or None)
 
+    def ready(self, config: RuntimeConfig) -> bool:
+        """Open the database and load the registry now, before the first node is waiting."""
+        _worker_runtime(config, None)
+        return True
+
     def model_loads(self) -> int:
         from nodes.model_cache import process_model_cache
 
@@ -112,7 +131,7 @@ class _GpuSlot:
     inflight: int = 0
 
 
-def start_gpu_pool() -> list[_GpuSlot]:
+def start_gpu_pool(config: RuntimeConfig) -> list[_GpuSlot]:
     """One GPU worker per GPU of the cluster (or one CPU stand-in when it has none).
 
     The pool lives as long as one run: holding GPUs between runs would starve every other user
@@ -125,7 +144,9 @@ def start_gpu_pool() -> list[_GpuSlot]:
         log.warning("the Ray cluster has no GPU: GPU nodes run on CPU workers instead")
     options = {"num_gpus": 1 if gpus else 0, "num_cpus": 0, "max_restarts": 3, "max_task_retries": 3}
     remote_worker = ray.remote(GpuWorker)
-    return [_GpuSlot(remote_worker.options(**options).remote()) for _ in range(max(gpus, 1))]
+    slots = [_GpuSlot(remote_worker.options(**options).remote()) for _ in range(max(gpus, 1))]
+    ray.get([slot.actor.ready.remote(config) for slot in slots])  # all warm: none lags behind the others
+    return slots
 
 
 def stop_gpu_pool(slots: list[_GpuSlot]) -> None:
@@ -169,32 +190,24 @@ class RayEngine:
         ensure_ray(self.address, **self.init_options)
         session.start(self.runtime, run_id)
         state = DagState(repo.list_node_runs(self.runtime.db, run_id))
-        needs_gpu = any(state.node_runs[n].resources.get("gpus", 0) for n in state.waiting)
-        slots = start_gpu_pool() if needs_gpu else []
+        needs = [bool(state.node_runs[n].resources.get("gpus", 0)) for n in state.waiting]
+        slots = start_gpu_pool(self.runtime.config) if any(needs) else []
+        if not all(needs):
+            warm_cpu_workers(self.runtime.config)
         self.gpu_slots = slots  # kept for inspection (tests count model loads per worker)
-        events = Queue()
-        cpu_task = ray.remote(_run_cpu_node)
-        running: dict[Any, tuple[str, _GpuSlot | None]] = {}
+        # CPU nodes are held here until a CPU is free, not queued in Ray: Ray runs its queue first
+        # in, first out, while the driver starts the node with the most work behind it first.
+        self._cpu_capacity = ray.cluster_resources().get("CPU", 1)
+        self._cpu_inflight = 0.0
+        self._cpu_task = ray.remote(_run_cpu_node)
+        events, running = Queue(), {}
         while state.pending or running:
-            for node_id in state.ready():
-                node_run = state.node_runs[node_id]
-                if node_run.resources.get("gpus", 0):
-                    slot = self._free_slot(slots, self._model_ids(node_run))
-                    if slot is None:
-                        continue
-                    slot.inflight += 1
-                    slot.models |= self._model_ids(node_run)
-                    ref = slot.actor.run.remote(self.runtime.config, run_id, node_id, events)
-                else:
-                    slot = None
-                    ref = cpu_task.options(num_cpus=node_run.resources.get("cpus", 1)).remote(
-                        self.runtime.config, run_id, node_id, events)
-                state.started(node_id)
-                running[ref] = (node_id, slot)
+            self._dispatch_ready(state, run_id, slots, events, running)
             finished, _ = ray.wait(list(running), num_returns=1, timeout=0.25)
             self._forward_events(events)
             for ref in finished:
-                node_id, slot = running.pop(ref)
+                node_id, slot, cpus = running.pop(ref)
+                self._cpu_inflight -= cpus
                 if slot is not None:
                     slot.inflight -= 1
                 outcome = self._outcome(ref, run_id, node_id)
@@ -205,6 +218,28 @@ class RayEngine:
         self.model_loads = sum(ray.get([slot.actor.model_loads.remote() for slot in slots]))
         stop_gpu_pool(slots)
         return session.finish(self.runtime, run_id)
+
+    def _dispatch_ready(self, state: DagState, run_id: str, slots: list[_GpuSlot], events: Any,
+                        running: dict) -> None:
+        """Start ready nodes, highest priority first, as far as GPU workers and CPUs allow."""
+        for node_id in state.ready():
+            node_run = state.node_runs[node_id]
+            if node_run.resources.get("gpus", 0):
+                slot = self._free_slot(slots, self._model_ids(node_run))
+                if slot is None:
+                    continue
+                slot.inflight += 1
+                slot.models |= self._model_ids(node_run)
+                ref = slot.actor.run.remote(self.runtime.config, run_id, node_id, events)
+                cpus = 0.0
+            else:
+                slot, cpus = None, float(node_run.resources.get("cpus", 1))
+                if self._cpu_inflight and self._cpu_inflight + cpus > self._cpu_capacity:
+                    continue
+                ref = self._cpu_task.options(num_cpus=cpus).remote(self.runtime.config, run_id, node_id, events)
+            self._cpu_inflight += cpus
+            state.started(node_id)
+            running[ref] = (node_id, slot, cpus)
 
     @staticmethod
     def _free_slot(slots: list[_GpuSlot], models: set[str]) -> _GpuSlot | None:
