@@ -25,13 +25,14 @@ from storage import repository as repo
 CHAIN = 10
 
 
-def noop_graph(count: int, chain: int = CHAIN) -> dict:
-    """`count` util.noop nodes in chains of `chain`: parallel branches with real edges."""
-    g = GraphBuilder(f"noop-{count}")
+def noop_graph(count: int, chain: int = CHAIN, salt: str = "") -> dict:
+    """`count` util.noop nodes in chains of `chain`: parallel branches with real edges. `salt`
+    changes every label, so each engine computes its own nodes instead of finding them cached."""
+    g = GraphBuilder(f"noop-{count}{salt}")
     previous = None
     for index in range(count):
         inputs = {"value": previous.value} if previous is not None and index % chain else None
-        previous = g.add(f"n{index}", "util.noop", inputs=inputs, label=f"node {index}")
+        previous = g.add(f"n{index}", "util.noop", inputs=inputs, label=f"node {index}{salt}")
     return g.document()
 
 
@@ -105,7 +106,7 @@ def main() -> None:
 
             ray.init(include_dashboard=False, log_to_driver=False, namespace="reelgraph")
             raw = raw_ray(args.nodes)
-            ours, counts = timed_run(runtime, {**document, "name": "noop-ray"}, workspace, "ray")
+            ours, counts = timed_run(runtime, noop_graph(args.nodes, salt="-ray"), workspace, "ray")
             assert counts == {"succeeded": args.nodes}, counts
             rows.append(("raw Ray tasks", raw, None, ""))
             rows.append(("ray engine cold", ours, ours / raw, "<= 1.2 x raw"))
@@ -116,7 +117,7 @@ def main() -> None:
             os.environ.setdefault("PREFECT_HOME", str(workspace / "prefect"))
             with prefect_test_harness(server_startup_timeout=120):
                 raw = raw_prefect(args.nodes)
-                ours, counts = timed_run(runtime, {**document, "name": "noop-prefect"}, workspace, "prefect")
+                ours, counts = timed_run(runtime, noop_graph(args.nodes, salt="-prefect"), workspace, "prefect")
             assert counts == {"succeeded": args.nodes}, counts
             rows.append(("raw Prefect tasks", raw, None, ""))
             rows.append(("prefect engine cold", ours, ours / raw, "<= 1.2 x raw"))

@@ -20,8 +20,8 @@ from __future__ import annotations
 
 import logging
 import os
+import threading
 import time
-import queue as std_queue
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -37,7 +37,7 @@ NAMESPACE = "reelgraph"
 _worker_runtimes: dict[RuntimeConfig, Runtime] = {}
 
 
-def _worker_runtime(config: RuntimeConfig, events: Any) -> Runtime:
+def _worker_runtime(config: RuntimeConfig, run_id: str | None) -> Runtime:
     """One Runtime per worker process and configuration, reused across the nodes it runs."""
     runtime = _worker_runtimes.get(config)
     if runtime is None:
@@ -45,18 +45,42 @@ def _worker_runtime(config: RuntimeConfig, events: Any) -> Runtime:
 
         runtime = _worker_runtimes[config] = runtime_from_config(config)
         runtime.worker = f"ray-node-{ray.get_runtime_context().get_node_id()[:12]}-pid-{os.getpid()}"
-    if events is not None:
-        runtime.on_event = ThrottledRelay(events)
+    if run_id is not None:
+        runtime.on_event = _relay_for(run_id)
     return runtime
 
 
-class ThrottledRelay:
-    """Sends a worker's events to the driver's queue; progress at most every half second per node
-    (each put is a call to the queue's actor), starts and finishes always."""
+_relays: dict[str, ThrottledRelay] = {}
 
-    def __init__(self, events: Any, interval: float = 0.5) -> None:
-        self.events, self.interval = events, interval
+
+def _relay_for(run_id: str) -> ThrottledRelay:
+    """The run's event queue is a named actor, looked up once per worker and run: passing its
+    handle with every task would cost more than the task itself."""
+    relay = _relays.get(run_id)
+    if relay is None:
+        import ray
+
+        relay = _relays[run_id] = ThrottledRelay(ray.get_actor(f"events-{run_id}", namespace=NAMESPACE))
+        if len(_relays) > 64:  # forget old runs' queues
+            _relays.pop(next(iter(_relays)))
+    return relay
+
+
+class ThrottledRelay:
+    """Sends a worker's events to the driver's queue in batches, every EVENT_INTERVAL: one call to
+    the queue's actor per batch instead of one per event (each call costs about a millisecond, as
+    much as running a small node). Progress goes at most every half second per node.
+
+    Locking: one lock guards the buffer; the flusher thread swaps it out under the lock and sends
+    outside it, so a node thread never waits on Ray.
+    """
+
+    def __init__(self, queue_actor: Any, interval: float = 0.5) -> None:
+        self.queue_actor, self.interval = queue_actor, interval
         self._last: dict[str, float] = {}
+        self._buffer: list = []
+        self._lock = threading.Lock()
+        threading.Thread(target=self._flush_forever, name="reelgraph-events", daemon=True).start()
 
     def __call__(self, event: Any) -> None:
         from nodes import ProgressEvent
@@ -66,11 +90,20 @@ class ThrottledRelay:
             if now - self._last.get(event.node_id, 0.0) < self.interval:
                 return
             self._last[event.node_id] = now
-        self.events.actor.put_nowait.remote(event)  # fire and forget: Queue.put_nowait waits a round trip
+        with self._lock:
+            self._buffer.append(event)
+
+    def _flush_forever(self) -> None:
+        while True:
+            time.sleep(EVENT_INTERVAL)
+            with self._lock:
+                batch, self._buffer = self._buffer, []
+            if batch:
+                self.queue_actor.put_nowait_batch.remote(batch)
 
 
-def _run_cpu_node(config: RuntimeConfig, run_id: str, node_id: str, events: Any) -> NodeOutcome:
-    return run_node(_worker_runtime(config, events), run_id, node_id)
+def _run_cpu_node(config: RuntimeConfig, run_id: str, node_id: str) -> NodeOutcome:
+    return run_node(_worker_runtime(config, run_id), run_id, node_id)
 
 
 def _warm_cpu_worker(config: RuntimeConfig) -> None:
@@ -104,8 +137,8 @@ class GpuWorker:
 
             self.device = "cuda:0" if cuda_device_count() else "cpu"  # Ray narrows CUDA_VISIBLE_DEVICES
 
-    def run(self, config: RuntimeConfig, run_id: str, node_id: str, events: Any) -> NodeOutcome:
-        runtime = _worker_runtime(config, events)
+    def run(self, config: RuntimeConfig, run_id: str, node_id: str) -> NodeOutcome:
+        runtime = _worker_runtime(config, run_id)
         return run_node(runtime, run_id, node_id, device=self.device, gpu=",".join(self.gpu_ids) or None)
 
     def ready(self, config: RuntimeConfig) -> bool:
@@ -119,9 +152,10 @@ class GpuWorker:
         return process_model_cache.loads
 
 
-# Calls queued per GPU worker: one running and one waiting, so a worker starts its next node the
-# moment it finishes one instead of waiting a round trip for the driver to notice and dispatch.
+# Work queued per GPU worker (and per CPU): one running and one waiting, so a worker starts its
+# next node the moment it finishes one instead of waiting a round trip for the driver to dispatch.
 WORKER_QUEUE_DEPTH = 2
+EVENT_INTERVAL = 0.1  # seconds between reads of the workers' event queue
 
 
 @dataclass
@@ -195,16 +229,21 @@ class RayEngine:
         if not all(needs):
             warm_cpu_workers(self.runtime.config)
         self.gpu_slots = slots  # kept for inspection (tests count model loads per worker)
-        # CPU nodes are held here until a CPU is free, not queued in Ray: Ray runs its queue first
-        # in, first out, while the driver starts the node with the most work behind it first.
+        # CPU nodes wait here until a CPU is nearly free, not in Ray's queue: Ray runs its queue
+        # first in, first out, while the driver starts the node with the most work behind it first.
         self._cpu_capacity = ray.cluster_resources().get("CPU", 1)
         self._cpu_inflight = 0.0
         self._cpu_task = ray.remote(_run_cpu_node)
-        events, running = Queue(), {}
+        events, running = Queue(actor_options={"name": f"events-{run_id}", "namespace": NAMESPACE}), {}
+        forwarded = time.monotonic()
         while state.pending or running:
-            self._dispatch_ready(state, run_id, slots, events, running)
+            self._dispatch_ready(state, run_id, slots, running)
             finished, _ = ray.wait(list(running), num_returns=1, timeout=0.25)
-            self._forward_events(events)
+            if finished:  # collect everything else already done in the same pass
+                finished, _ = ray.wait(list(running), num_returns=len(running), timeout=0)
+            if time.monotonic() - forwarded > EVENT_INTERVAL:  # each read is a call to the queue's actor
+                self._forward_events(events)
+                forwarded = time.monotonic()
             for ref in finished:
                 node_id, slot, cpus = running.pop(ref)
                 self._cpu_inflight -= cpus
@@ -213,14 +252,14 @@ class RayEngine:
                 outcome = self._outcome(ref, run_id, node_id)
                 skipped = state.finished(node_id, outcome.status)
                 repo.mark_skipped(self.runtime.db, run_id, skipped, f"upstream node '{node_id}' failed")
+        time.sleep(3 * EVENT_INTERVAL)  # the workers' last batches are on their way
         self._forward_events(events)
         events.shutdown()
         self.model_loads = sum(ray.get([slot.actor.model_loads.remote() for slot in slots]))
         stop_gpu_pool(slots)
         return session.finish(self.runtime, run_id)
 
-    def _dispatch_ready(self, state: DagState, run_id: str, slots: list[_GpuSlot], events: Any,
-                        running: dict) -> None:
+    def _dispatch_ready(self, state: DagState, run_id: str, slots: list[_GpuSlot], running: dict) -> None:
         """Start ready nodes, highest priority first, as far as GPU workers and CPUs allow."""
         for node_id in state.ready():
             node_run = state.node_runs[node_id]
@@ -230,13 +269,13 @@ class RayEngine:
                     continue
                 slot.inflight += 1
                 slot.models |= self._model_ids(node_run)
-                ref = slot.actor.run.remote(self.runtime.config, run_id, node_id, events)
+                ref = slot.actor.run.remote(self.runtime.config, run_id, node_id)
                 cpus = 0.0
             else:
                 slot, cpus = None, float(node_run.resources.get("cpus", 1))
-                if self._cpu_inflight and self._cpu_inflight + cpus > self._cpu_capacity:
+                if self._cpu_inflight and self._cpu_inflight + cpus > self._cpu_capacity * WORKER_QUEUE_DEPTH:
                     continue
-                ref = self._cpu_task.options(num_cpus=cpus).remote(self.runtime.config, run_id, node_id, events)
+                ref = self._cpu_task.options(num_cpus=cpus).remote(self.runtime.config, run_id, node_id)
             self._cpu_inflight += cpus
             state.started(node_id)
             running[ref] = (node_id, slot, cpus)
@@ -251,11 +290,8 @@ class RayEngine:
         return (warm or sorted(idle, key=lambda slot: len(slot.models)))[0]
 
     def _forward_events(self, events: Any) -> None:
-        while True:
-            try:
-                event = events.get_nowait()
-            except std_queue.Empty:
-                return
+        waiting = events.qsize()  # two calls to the queue's actor, however many events wait
+        for event in events.get_nowait_batch(waiting) if waiting else []:
             if event is not None:
                 self.runtime.on_event(event)
 
