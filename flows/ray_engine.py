@@ -26,6 +26,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from flows import session
+from flows.events import NodeFinished
 from flows.runner import NodeOutcome, run_node
 from flows.runtime import Runtime, RuntimeConfig, runtime_from_config
 from flows.scheduling import DagState
@@ -234,6 +235,7 @@ class RayEngine:
         self._cpu_capacity = ray.cluster_resources().get("CPU", 1)
         self._cpu_inflight = 0.0
         self._cpu_task = ray.remote(_run_cpu_node)
+        self._finished_events = self._node_results = 0
         events, running = Queue(actor_options={"name": f"events-{run_id}", "namespace": NAMESPACE}), {}
         forwarded = time.monotonic()
         while state.pending or running:
@@ -250,10 +252,10 @@ class RayEngine:
                 if slot is not None:
                     slot.inflight -= 1
                 outcome = self._outcome(ref, run_id, node_id)
+                self._node_results += 1
                 skipped = state.finished(node_id, outcome.status)
                 repo.mark_skipped(self.runtime.db, run_id, skipped, f"upstream node '{node_id}' failed")
-        time.sleep(3 * EVENT_INTERVAL)  # the workers' last batches are on their way
-        self._forward_events(events)
+        self._drain_last_events(events)
         events.shutdown()
         self.model_loads = sum(ray.get([slot.actor.model_loads.remote() for slot in slots]))
         stop_gpu_pool(slots)
@@ -293,7 +295,18 @@ class RayEngine:
         waiting = events.qsize()  # two calls to the queue's actor, however many events wait
         for event in events.get_nowait_batch(waiting) if waiting else []:
             if event is not None:
+                if isinstance(event, NodeFinished):
+                    self._finished_events += 1
                 self.runtime.on_event(event)
+
+    def _drain_last_events(self, events: Any, timeout: float = 5.0) -> None:
+        """Workers flush events every EVENT_INTERVAL: wait (a little) for the last ones."""
+        deadline = time.monotonic() + timeout
+        while True:
+            self._forward_events(events)
+            if self._finished_events >= self._node_results or time.monotonic() > deadline:
+                return
+            time.sleep(EVENT_INTERVAL / 2)
 
     def _outcome(self, ref: Any, run_id: str, node_id: str) -> NodeOutcome:
         import ray
@@ -304,6 +317,8 @@ class RayEngine:
             node_run = repo.get_node_run(self.runtime.db, run_id, node_id)
             message = f"Ray could not run the node: {type(error).__name__}: {str(error).splitlines()[0]}"
             repo.mark_failed(self.runtime.db, node_run.id, code="worker_lost", error=message, traceback=str(error))
+            self._finished_events += 1  # no worker will report this one
+            self.runtime.on_event(NodeFinished(node_id, FAILED, 0.0, message))
             return NodeOutcome(node_id, FAILED, message)
 
 

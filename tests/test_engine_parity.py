@@ -94,6 +94,6 @@ def test_progress_events_reach_the_caller_whatever_the_engine(engine, prefect_se
     document = {"reelgraph": 1, "name": "events", "nodes": {
         "sleepy": {"type": "util.sleep", "params": {"seconds": 0.3, "label": engine}}}}
     assert run_document(runtime, document, engine=engine, workspace_root=tmp_path)["status"] == "succeeded"
-    kinds = [type(event) for event in events if getattr(event, "node_id", None) == "sleepy"]
-    assert kinds[0] is NodeStarted and kinds[-1] is NodeFinished
-    assert ProgressEvent in kinds
+    kinds = {type(event) for event in events if getattr(event, "node_id", None) == "sleepy"}
+    # every kind arrives; across Ray's relay their order is not guaranteed
+    assert kinds == {NodeStarted, ProgressEvent, NodeFinished}, events
