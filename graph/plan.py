@@ -18,7 +18,7 @@ from graph import matrix as mx
 from graph.cache_keys import cache_key, canonical_json, file_digest
 from graph.document import GraphDocument
 from graph.issues import GraphInvalid, ValidationIssue
-from graph.validate import REFERENCE, validate_document
+from graph.validate import REFERENCE, reference_graph, validate_document
 from nodes import NodeError, NodeRegistry, Resources, Workspace
 
 
@@ -82,12 +82,7 @@ def graph_hash(document: dict) -> str:
 
 
 def _base_order(document: GraphDocument) -> list[str]:
-    edges = nx.DiGraph()
-    edges.add_nodes_from(document.nodes)
-    for node_id, spec in document.nodes.items():
-        for reference in spec.inputs.values():
-            edges.add_edge(REFERENCE.match(reference).group(1), node_id)
-    return list(nx.lexicographical_topological_sort(edges))
+    return list(nx.lexicographical_topological_sort(reference_graph(document)))
 
 
 def _file_digests(node_id: str, node_type: Any, params: Any, workspace: Workspace) -> dict[str, str]:

@@ -148,7 +148,8 @@ def _check_references(document: GraphDocument, registry: NodeRegistry) -> list[V
     return issues
 
 
-def _check_cycles(document: GraphDocument) -> list[ValidationIssue]:
+def reference_graph(document: GraphDocument) -> nx.DiGraph:
+    """The document's nodes with an edge per well-formed input reference to a node that exists."""
     edges = nx.DiGraph()
     edges.add_nodes_from(document.nodes)
     for node_id, spec in document.nodes.items():
@@ -156,6 +157,11 @@ def _check_cycles(document: GraphDocument) -> list[ValidationIssue]:
             match = REFERENCE.match(reference) if isinstance(reference, str) else None
             if match and match.group(1) in document.nodes:
                 edges.add_edge(match.group(1), node_id)
+    return edges
+
+
+def _check_cycles(document: GraphDocument) -> list[ValidationIssue]:
+    edges = reference_graph(document)
     issues = []
     for component in nx.strongly_connected_components(edges):
         first = min(component)
@@ -246,11 +252,7 @@ def _param_using(params: dict, var: str) -> str | None:
 
 def _check_expansion(document: GraphDocument) -> list[ValidationIssue]:
     """The number of node instances the plan will hold (a node inherits its upstreams' variables)."""
-    edges = nx.DiGraph()
-    edges.add_nodes_from(document.nodes)
-    for node_id, spec in document.nodes.items():
-        for reference in spec.inputs.values():
-            edges.add_edge(REFERENCE.match(reference).group(1), node_id)
+    edges = reference_graph(document)
     variables: dict[str, set[str]] = {}
     total = 0
     for node_id in nx.topological_sort(edges):
