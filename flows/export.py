@@ -5,12 +5,13 @@ it works the same whether the nodes executed or came from the cache.
 """
 from __future__ import annotations
 
-import json
 import re
 import shutil
 from pathlib import Path
 
 from flows.runtime import Runtime
+from nodes import PortKind
+from nodes.codecs import CODECS
 from storage import repository as repo
 from storage.records import DONE_STATUSES
 
@@ -35,8 +36,7 @@ def export_final_outputs(runtime: Runtime, run_id: str, directory: str | Path) -
             artifact = artifacts[sha]
             stem = directory / f"{_safe_name(node_run.node_id)}.{port}"
             if artifact.kind == "images":
-                manifest = json.loads(runtime.store.read_bytes(sha))
-                for index, image_sha in enumerate(manifest["images"]):
+                for index, image_sha in enumerate(CODECS[PortKind.IMAGES].children(sha, runtime.store)):
                     target = stem.with_name(f"{stem.name}-{index}.png")
                     shutil.copyfile(runtime.store.local_path(image_sha), target)
                     written.append(target)

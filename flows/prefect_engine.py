@@ -24,7 +24,7 @@ from typing import Any
 from flows import session
 from flows.events import Event
 from flows.runner import NodeOutcome, run_node
-from flows.runtime import Runtime, RuntimeConfig, runtime_from_config
+from flows.runtime import Runtime, RuntimeConfig, process_runtime
 from storage import repository as repo
 from storage.records import FAILED, SKIPPED
 
@@ -33,8 +33,6 @@ os.environ.setdefault("PREFECT_LOGGING_LEVEL", "WARNING")
 os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
 os.environ.setdefault("DO_NOT_TRACK", "1")
 
-_runtimes: dict[RuntimeConfig, Runtime] = {}
-_runtimes_lock = threading.Lock()
 # In-process event sinks by run id, for tasks that run in this process's threads.
 _local_sinks: dict[str, Callable[[Event], None]] = {}
 
@@ -44,10 +42,7 @@ class RetryableNodeFailure(Exception):
 
 
 def _task_runtime(config: RuntimeConfig, run_id: str, events: Any) -> Runtime:
-    with _runtimes_lock:
-        runtime = _runtimes.get(config)
-        if runtime is None:
-            runtime = _runtimes[config] = runtime_from_config(config)
+    runtime = process_runtime(config)
     if events is not None:  # a Ray queue: the task runs in a Ray worker
         runtime.on_event = lambda event: events.put_nowait(event)
     else:

@@ -28,24 +28,19 @@ from typing import Any
 from flows import session
 from flows.events import NodeFinished
 from flows.runner import NodeOutcome, run_node
-from flows.runtime import Runtime, RuntimeConfig, runtime_from_config
+from flows.runtime import Runtime, RuntimeConfig, process_runtime
 from flows.scheduling import DagState
 from storage import repository as repo
 from storage.records import FAILED, NodeRunInfo
 
 log = logging.getLogger(__name__)
 NAMESPACE = "reelgraph"
-_worker_runtimes: dict[RuntimeConfig, Runtime] = {}
-
-
 def _worker_runtime(config: RuntimeConfig, run_id: str | None) -> Runtime:
-    """One Runtime per worker process and configuration, reused across the nodes it runs."""
-    runtime = _worker_runtimes.get(config)
-    if runtime is None:
-        import ray
+    """The worker process's Runtime, named after its Ray node, reporting to the run's relay."""
+    import ray
 
-        runtime = _worker_runtimes[config] = runtime_from_config(config)
-        runtime.worker = f"ray-node-{ray.get_runtime_context().get_node_id()[:12]}-pid-{os.getpid()}"
+    runtime = process_runtime(config)
+    runtime.worker = f"ray-node-{ray.get_runtime_context().get_node_id()[:12]}-pid-{os.getpid()}"
     if run_id is not None:
         runtime.on_event = _relay_for(run_id)
     return runtime

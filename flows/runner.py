@@ -12,7 +12,6 @@ A failure records the error and traceback on the node run; it never escapes as a
 from __future__ import annotations
 
 import errno
-import json
 import time
 import traceback as tb
 from dataclasses import dataclass
@@ -25,7 +24,7 @@ from flows.heartbeat import LEASE_SECONDS
 from flows.lineage import node_lineage
 from flows.runtime import Runtime
 from nodes import NodeContext, NodeError, PortKind, ProgressEvent, Workspace
-from nodes.codecs import decode_value, encode_value
+from nodes.codecs import CODECS, decode_value, encode_value
 from storage import repository as repo
 from storage.artifact_store import ArtifactCorrupted, ArtifactMissing
 from storage.records import CACHED, DONE_STATUSES, FAILED, SUCCEEDED, ArtifactInfo, NodeRunInfo
@@ -167,15 +166,10 @@ def _workspace(runtime: Runtime, run_id: str) -> Workspace:
 
 def _blobs_of(runtime: Runtime, artifact: ArtifactInfo) -> set[str]:
     """An artifact's blob and, for manifests (image lists, frame sequences), the blobs it lists."""
-    blobs = {artifact.sha256}
-    if artifact.kind in ("images", "frames"):
-        try:
-            manifest = json.loads(runtime.store.read_bytes(artifact.sha256))
-        except (ArtifactCorrupted, ArtifactMissing):
-            return blobs
-        blobs.update(manifest.get("images", []))
-        blobs.update(chunk["sha256"] for chunk in manifest.get("chunks", []))
-    return blobs
+    try:
+        return {artifact.sha256, *CODECS[PortKind(artifact.kind)].children(artifact.sha256, runtime.store)}
+    except (ArtifactCorrupted, ArtifactMissing):  # the manifest itself is the damaged blob
+        return {artifact.sha256}
 
 
 def _recompute_producer(runtime: Runtime, node_run: NodeRunInfo, bad: str, device: str) -> bool:

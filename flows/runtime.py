@@ -68,3 +68,17 @@ def open_runtime(database_url: str | None = None, store: str | None = None, *,
 
 def runtime_from_config(config: RuntimeConfig, *, on_event: EventSink = ignore_events) -> Runtime:
     return open_runtime(config.database_url, config.store_uri, on_event=on_event)
+
+
+_process_runtimes: dict[RuntimeConfig, Runtime] = {}
+_process_runtimes_lock = threading.Lock()
+
+
+def process_runtime(config: RuntimeConfig) -> Runtime:
+    """The Runtime of this process for a configuration: a worker (Ray task, Prefect task) opens
+    the database and the store once and reuses them for every node it runs."""
+    with _process_runtimes_lock:
+        runtime = _process_runtimes.get(config)
+        if runtime is None:
+            runtime = _process_runtimes[config] = runtime_from_config(config)
+        return runtime

@@ -48,7 +48,14 @@ def settle_cache_hits(runtime: Runtime, run_id: str) -> int:
     key meanwhile); this pass only makes a fully cached re-run cost a few statements, not N.
     """
     pending = [n for n in repo.list_node_runs(runtime.db, run_id) if n.status not in DONE_STATUSES]
-    hits = repo.cached_outputs(runtime.db, [n.cache_key for n in pending])
+    hits = usable_cache_hits(runtime, [n.cache_key for n in pending])
+    settled = {n.id: hits[n.cache_key] for n in pending if n.cache_key in hits}
+    repo.mark_cached(runtime.db, settled)
+    return len(settled)
+
+
+def usable_cache_hits(runtime: Runtime, cache_keys: list[str]) -> dict[str, tuple[int, dict[str, str]]]:
+    """Recorded outputs for these keys whose artifacts are still in the store (each checked once)."""
     present: dict[str, bool] = {}
 
     def in_store(sha: str) -> bool:
@@ -56,10 +63,8 @@ def settle_cache_hits(runtime: Runtime, run_id: str) -> int:
             present[sha] = runtime.store.exists(sha)
         return present[sha]
 
-    settled = {n.id: hits[n.cache_key] for n in pending
-               if n.cache_key in hits and all(in_store(sha) for sha in hits[n.cache_key][1].values())}
-    repo.mark_cached(runtime.db, settled)
-    return len(settled)
+    return {key: hit for key, hit in repo.cached_outputs(runtime.db, cache_keys).items()
+            if all(in_store(sha) for sha in hit[1].values())}
 
 
 def start(runtime: Runtime, run_id: str) -> None:

@@ -43,6 +43,10 @@ class Codec(ABC):
     @abstractmethod
     def decode(self, sha256: str, meta: dict, store: BlobStore) -> Any: ...
 
+    def children(self, sha256: str, store: BlobStore) -> list[str]:
+        """The blobs a manifest artifact lists (none for single-blob kinds)."""
+        return []
+
 
 class TextCodec(Codec):
     def encode(self, value: str, store: BlobStore) -> Encoded:
@@ -108,8 +112,10 @@ class ImagesCodec(Codec):
         return Encoded(store.put_bytes(manifest), len(manifest), "application/vnd.reelgraph.images+json", meta)
 
     def decode(self, sha256: str, meta: dict, store: BlobStore) -> list:
-        manifest = json.loads(store.read_bytes(sha256))
-        return [ImageCodec().decode(sha, {}, store) for sha in manifest["images"]]
+        return [ImageCodec().decode(sha, {}, store) for sha in self.children(sha256, store)]
+
+    def children(self, sha256: str, store: BlobStore) -> list[str]:
+        return json.loads(store.read_bytes(sha256))["images"]
 
     def decode_as_frames(self, sha256: str, meta: dict, store: BlobStore, fps: float = 1.0) -> Frames:
         images = self.decode(sha256, meta, store)
@@ -147,6 +153,9 @@ class FramesCodec(Codec):
                 yield from array.reshape(chunk["frames"], height, width, 3)
 
         return Frames(fps=manifest["fps"], width=width, height=height, source=read, count=manifest["count"])
+
+    def children(self, sha256: str, store: BlobStore) -> list[str]:
+        return [chunk["sha256"] for chunk in json.loads(store.read_bytes(sha256))["chunks"]]
 
 
 class MediaFileCodec(Codec):

@@ -61,11 +61,10 @@ def plan(file: FileArgument, set_: SetOption = None, target: TargetOption = None
     except GraphInvalid as error:
         report_invalid(error, as_json=json_output)
     runtime = open_runtime(db, store)
-    hits = repo.cached_outputs(runtime.db, [n.cache_key for n in graph_plan.nodes.values()])
+    hits = session.usable_cache_hits(runtime, [n.cache_key for n in graph_plan.nodes.values()])
     rows = []
     for node in graph_plan.nodes.values():
-        hit = hits.get(node.cache_key)
-        cached = node.deterministic and hit is not None and all(runtime.store.exists(s) for s in hit[1].values())
+        cached = node.deterministic and node.cache_key in hits
         rows.append({"node": node.id, "type": node.type, "cache_key": node.cache_key,
                      "action": "cached" if cached else "run",
                      "inputs": {port: f"{up}.{up_port}" for port, (up, up_port) in node.inputs.items()}})
