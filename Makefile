@@ -29,11 +29,11 @@ $(VENV)/.debian: .ci/debian-packages.txt
 $(VENV)/.runtime: pyproject.toml $(VENV)/.debian
 	@test -x $(PYTHON) || python3 -m venv $(VENV)
 	$(PIP) install -q $(TORCH)
-	$(PIP) install -q -e . --config-settings editable_mode=compat
+	$(PIP) install -q -e .
 	@touch $@
 
 $(VENV)/.dev: $(VENV)/.runtime
-	$(PIP) install -q -e '.[dev]' --config-settings editable_mode=compat
+	$(PIP) install -q -e '.[dev]'
 	@touch $@
 
 # The main job: every example graph rendered into out/ (a second `make demo` is all cache hits).
@@ -57,7 +57,7 @@ bench: install
 	$(PYTHON) -m bench.encode
 
 schemas: install
-	$(PYTHON) -m ui_schemas.generate ui_schemas
+	$(PYTHON) -m reelgraph.ui_schemas.generate ui_schemas
 
 clean:
 	rm -rf .reelgraph out

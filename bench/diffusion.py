@@ -19,9 +19,9 @@ from pathlib import Path
 
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 
-from nodes import NodeContext, Workspace, default_registry  # noqa: E402
-from nodes.model_cache import ModelCache  # noqa: E402
-from storage.artifact_store import LocalArtifactStore  # noqa: E402
+from reelgraph.nodes import NodeContext, Workspace, default_registry  # noqa: E402
+from reelgraph.nodes.model_cache import ModelCache  # noqa: E402
+from reelgraph.storage.artifact_store import LocalArtifactStore  # noqa: E402
 
 REPO = Path(__file__).resolve().parents[1]
 

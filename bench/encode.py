@@ -19,9 +19,9 @@ import cv2
 import ffmpeg
 import skimage.data
 
-from nodes import Frames, NodeContext, Workspace
-from nodes.video.encode import VideoEncode, frame_rate_text, h264_options, h264_picture
-from storage.artifact_store import LocalArtifactStore
+from reelgraph.nodes import Frames, NodeContext, Workspace
+from reelgraph.nodes.video.encode import VideoEncode, frame_rate_text, h264_options, h264_picture
+from reelgraph.storage.artifact_store import LocalArtifactStore
 
 
 def panning_photo(count: int, width: int, height: int, fps: float) -> Frames:

@@ -21,7 +21,7 @@ os.environ.setdefault("HF_HUB_OFFLINE", "1")
 from hypothesis import given  # noqa: E402
 from hypothesis import strategies as st  # noqa: E402
 
-from graph import Plan  # noqa: E402
+from reelgraph.graph import Plan  # noqa: E402
 from tests.test_fuzz_documents import FAMILIES, Case, fuzz_settings, make_workspace, plan_outcome  # noqa: E402
 
 

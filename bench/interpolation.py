@@ -37,11 +37,11 @@ import numpy as np
 from skimage import data
 from skimage.metrics import structural_similarity
 
-from nodes import NodeContext, Workspace
-from nodes.motion.camera_path import CameraPose
-from nodes.motion.camera_render import PictureView
-from nodes.motion.interpolate import FramesInterpolate
-from nodes.values import Frames
+from reelgraph.nodes import NodeContext, Workspace
+from reelgraph.nodes.motion.camera_path import CameraPose
+from reelgraph.nodes.motion.camera_render import PictureView
+from reelgraph.nodes.motion.interpolate import FramesInterpolate
+from reelgraph.nodes.values import Frames
 
 Scene = Callable[[float], np.ndarray]  # truth frame at time u (u = truth frame index)
 TRUTH_RESAMPLING = "lanczos"  # the sharpest ground truth camera.move can render

@@ -17,10 +17,10 @@ from pathlib import Path
 import cv2
 import skimage.data
 
-from nodes import NodeContext, Workspace
-from nodes.l10n import Captions, Subtitles, Translate, Voiceover
-from nodes.values import Frames
-from storage.artifact_store import LocalArtifactStore
+from reelgraph.nodes import NodeContext, Workspace
+from reelgraph.nodes.l10n import Captions, Subtitles, Translate, Voiceover
+from reelgraph.nodes.values import Frames
+from reelgraph.storage.artifact_store import LocalArtifactStore
 
 CAMPAIGN = Path(__file__).resolve().parents[1] / "examples" / "campaign"
 

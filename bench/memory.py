@@ -16,9 +16,9 @@ import tempfile
 import time
 from pathlib import Path
 
-from flows.api import run_document
-from flows.runtime import open_runtime
-from graph import GraphBuilder
+from reelgraph.flows.api import run_document
+from reelgraph.flows.runtime import open_runtime
+from reelgraph.graph import GraphBuilder
 
 REPO = Path(__file__).resolve().parent.parent
 

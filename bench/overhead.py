@@ -17,10 +17,10 @@ import tempfile
 import time
 from pathlib import Path
 
-from flows.api import create_run_from, execute_run
-from flows.runtime import open_runtime
-from graph import GraphBuilder
-from storage import repository as repo
+from reelgraph.flows.api import create_run_from, execute_run
+from reelgraph.flows.runtime import open_runtime
+from reelgraph.graph import GraphBuilder
+from reelgraph.storage import repository as repo
 
 CHAIN = 10
 

@@ -12,7 +12,7 @@ import time
 import cv2
 import numpy as np
 
-from nodes.quality.metrics import TemporalMeter
+from reelgraph.nodes.quality.metrics import TemporalMeter
 
 FRAMES = 24
 

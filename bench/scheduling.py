@@ -19,10 +19,10 @@ from pathlib import Path
 
 import networkx as nx
 
-from flows.api import create_run_from, execute_run
-from flows.runtime import open_runtime
-from graph import GraphBuilder, plan_document
-from storage import repository as repo
+from reelgraph.flows.api import create_run_from, execute_run
+from reelgraph.flows.runtime import open_runtime
+from reelgraph.graph import GraphBuilder, plan_document
+from reelgraph.storage import repository as repo
 
 LOCALES = ["en", "es", "ca", "ar", "fr", "de", "it", "pt", "ja", "ko", "zh", "hi"]
 SCENES = list(range(1, 7))

@@ -16,7 +16,7 @@ from pathlib import Path
 
 import numpy as np
 
-from nodes.provenance.watermark_codec import BitVote, embed, extract, mark_bits, payload_of, read_frames
+from reelgraph.nodes.provenance.watermark_codec import BitVote, embed, extract, mark_bits, payload_of, read_frames
 
 SIZE, FRAMES, PAYLOAD = 256, 24, "reelgraph"
 

@@ -9,12 +9,12 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from flows import session
-from flows.engines import make_engine
-from flows.results import run_result
-from flows.runtime import Runtime
-from graph import Plan, apply_overrides, plan_document
-from storage import repository as repo
+from reelgraph.flows import session
+from reelgraph.flows.engines import make_engine
+from reelgraph.flows.results import run_result
+from reelgraph.flows.runtime import Runtime
+from reelgraph.graph import Plan, apply_overrides, plan_document
+from reelgraph.storage import repository as repo
 
 
 def create_run_from(runtime: Runtime, source: str | Path | dict, *, engine: str = "local",

@@ -4,7 +4,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any, Protocol
 
-from flows.runtime import Runtime
+from reelgraph.flows.runtime import Runtime
 
 
 class Engine(Protocol):
@@ -15,25 +15,25 @@ class Engine(Protocol):
 
 
 def _local(runtime: Runtime, **options: Any) -> Engine:
-    from flows.local_engine import LocalEngine
+    from reelgraph.flows.local_engine import LocalEngine
 
     return LocalEngine(runtime, **options)
 
 
 def _ray(runtime: Runtime, **options: Any) -> Engine:
-    from flows.ray_engine import RayEngine
+    from reelgraph.flows.ray_engine import RayEngine
 
     return RayEngine(runtime, **options)
 
 
 def _prefect(runtime: Runtime, **options: Any) -> Engine:
-    from flows.prefect_engine import PrefectEngine
+    from reelgraph.flows.prefect_engine import PrefectEngine
 
     return PrefectEngine(runtime, **options)
 
 
 def _prefect_ray(runtime: Runtime, **options: Any) -> Engine:
-    from flows.prefect_engine import PrefectRayEngine
+    from reelgraph.flows.prefect_engine import PrefectRayEngine
 
     return PrefectRayEngine(runtime, **options)
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from nodes import ProgressEvent
+from reelgraph.nodes import ProgressEvent
 
 
 @dataclass(frozen=True)

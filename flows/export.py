@@ -9,11 +9,11 @@ import re
 import shutil
 from pathlib import Path
 
-from flows.runtime import Runtime
-from nodes import PortKind
-from nodes.codecs import CODECS
-from storage import repository as repo
-from storage.records import DONE_STATUSES
+from reelgraph.flows.runtime import Runtime
+from reelgraph.nodes import PortKind
+from reelgraph.nodes.codecs import CODECS
+from reelgraph.storage import repository as repo
+from reelgraph.storage.records import DONE_STATUSES
 
 EXTENSIONS = {"text": "txt", "json": "json", "image": "png", "video": "mp4", "audio": "wav",
               "subtitles": "json", "embedding": "safetensors"}

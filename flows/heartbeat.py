@@ -14,8 +14,8 @@ import logging
 import os
 import threading
 
-from storage import Database
-from storage import repository as repo
+from reelgraph.storage import Database
+from reelgraph.storage import repository as repo
 
 HEARTBEAT_SECONDS = float(os.environ.get("REELGRAPH_HEARTBEAT_SECONDS", "10"))
 STALE_AFTER_SECONDS = 3 * HEARTBEAT_SECONDS

@@ -8,9 +8,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from flows.runtime import Runtime
-from storage import repository as repo
-from storage.records import NodeRunInfo
+from reelgraph.flows.runtime import Runtime
+from reelgraph.storage import repository as repo
+from reelgraph.storage.records import NodeRunInfo
 
 
 def _models_of(runtime: Runtime, node_run: NodeRunInfo) -> list[str]:

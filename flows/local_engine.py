@@ -15,12 +15,12 @@ import math
 import os
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 
-from flows import session
-from flows.runner import NodeOutcome, run_node
-from flows.runtime import Runtime
-from flows.scheduling import DagState
-from storage import repository as repo
-from storage.records import FAILED
+from reelgraph.flows import session
+from reelgraph.flows.runner import NodeOutcome, run_node
+from reelgraph.flows.runtime import Runtime
+from reelgraph.flows.scheduling import DagState
+from reelgraph.storage import repository as repo
+from reelgraph.storage.records import FAILED
 
 
 def cuda_device_count() -> int:

@@ -21,12 +21,12 @@ from collections.abc import Callable
 from contextlib import nullcontext
 from typing import Any
 
-from flows import session
-from flows.events import Event
-from flows.runner import NodeOutcome, run_node
-from flows.runtime import Runtime, RuntimeConfig, process_runtime
-from storage import repository as repo
-from storage.records import FAILED, SKIPPED
+from reelgraph.flows import session
+from reelgraph.flows.events import Event
+from reelgraph.flows.runner import NodeOutcome, run_node
+from reelgraph.flows.runtime import Runtime, RuntimeConfig, process_runtime
+from reelgraph.storage import repository as repo
+from reelgraph.storage.records import FAILED, SKIPPED
 
 # Prefect is chatty at INFO and phones home by default; a user's own settings still win.
 os.environ.setdefault("PREFECT_LOGGING_LEVEL", "WARNING")
@@ -148,7 +148,7 @@ class PrefectRayEngine(PrefectEngine):
         from prefect_ray.task_runners import RayTaskRunner
         from ray.util.queue import Queue
 
-        from flows.ray_engine import ensure_ray, forward_events
+        from reelgraph.flows.ray_engine import ensure_ray, forward_events
 
         ensure_ray(self.address, **self.init_options)  # RayTaskRunner reuses a running Ray
         run = repo.get_run(self.runtime.db, run_id)

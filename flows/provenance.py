@@ -12,10 +12,10 @@ from __future__ import annotations
 import hashlib
 from pathlib import Path
 
-from flows.lineage import node_lineage
-from flows.runtime import Runtime
-from storage import repository as repo
-from storage.records import ArtifactInfo, NodeRunInfo
+from reelgraph.flows.lineage import node_lineage
+from reelgraph.flows.runtime import Runtime
+from reelgraph.storage import repository as repo
+from reelgraph.storage.records import ArtifactInfo, NodeRunInfo
 
 
 class ArtifactNotFound(LookupError):

@@ -25,13 +25,13 @@ import time
 from dataclasses import dataclass, field
 from typing import Any
 
-from flows import session
-from flows.events import NodeFinished
-from flows.runner import NodeOutcome, run_node
-from flows.runtime import Runtime, RuntimeConfig, process_runtime
-from flows.scheduling import DagState
-from storage import repository as repo
-from storage.records import FAILED, NodeRunInfo
+from reelgraph.flows import session
+from reelgraph.flows.events import NodeFinished
+from reelgraph.flows.runner import NodeOutcome, run_node
+from reelgraph.flows.runtime import Runtime, RuntimeConfig, process_runtime
+from reelgraph.flows.scheduling import DagState
+from reelgraph.storage import repository as repo
+from reelgraph.storage.records import FAILED, NodeRunInfo
 
 log = logging.getLogger(__name__)
 NAMESPACE = "reelgraph"
@@ -79,7 +79,7 @@ class ThrottledRelay:
         threading.Thread(target=self._flush_forever, name="reelgraph-events", daemon=True).start()
 
     def __call__(self, event: Any) -> None:
-        from nodes import ProgressEvent
+        from reelgraph.nodes import ProgressEvent
 
         if isinstance(event, ProgressEvent):
             now = time.monotonic()
@@ -129,7 +129,7 @@ class GpuWorker:
         self.gpu_ids = [str(i) for i in ray.get_gpu_ids()]
         self.device = "cpu"
         if self.gpu_ids and nvidia_driver_present():  # torch's import costs seconds: only with a driver
-            from flows.local_engine import cuda_device_count
+            from reelgraph.flows.local_engine import cuda_device_count
 
             self.device = "cuda:0" if cuda_device_count() else "cpu"  # Ray narrows CUDA_VISIBLE_DEVICES
 
@@ -143,7 +143,7 @@ class GpuWorker:
         return True
 
     def model_loads(self) -> int:
-        from nodes.model_cache import process_model_cache
+        from reelgraph.nodes.model_cache import process_model_cache
 
         return process_model_cache.loads
 

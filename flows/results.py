@@ -1,8 +1,8 @@
 """The result of a run as the CLI prints it with --json, and as tests and engines compare it."""
 from __future__ import annotations
 
-from flows.runtime import Runtime
-from storage import repository as repo
+from reelgraph.flows.runtime import Runtime
+from reelgraph.storage import repository as repo
 
 
 def run_result(runtime: Runtime, run_id: str) -> dict:

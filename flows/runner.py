@@ -19,15 +19,15 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from flows.events import NodeFinished, NodeStarted
-from flows.heartbeat import LEASE_SECONDS
-from flows.lineage import node_lineage
-from flows.runtime import Runtime
-from nodes import NodeContext, NodeError, PortKind, ProgressEvent, Workspace
-from nodes.codecs import CODECS, decode_value, encode_value
-from storage import repository as repo
-from storage.artifact_store import ArtifactCorrupted, ArtifactMissing
-from storage.records import CACHED, DONE_STATUSES, FAILED, SUCCEEDED, ArtifactInfo, NodeRunInfo
+from reelgraph.flows.events import NodeFinished, NodeStarted
+from reelgraph.flows.heartbeat import LEASE_SECONDS
+from reelgraph.flows.lineage import node_lineage
+from reelgraph.flows.runtime import Runtime
+from reelgraph.nodes import NodeContext, NodeError, PortKind, ProgressEvent, Workspace
+from reelgraph.nodes.codecs import CODECS, decode_value, encode_value
+from reelgraph.storage import repository as repo
+from reelgraph.storage.artifact_store import ArtifactCorrupted, ArtifactMissing
+from reelgraph.storage.records import CACHED, DONE_STATUSES, FAILED, SUCCEEDED, ArtifactInfo, NodeRunInfo
 
 
 LEASE_POLL_SECONDS = 0.2

@@ -10,11 +10,11 @@ import socket
 import threading
 from dataclasses import dataclass, field
 
-from flows.events import EventSink, ignore_events
-from flows.heartbeat import Heartbeat
-from nodes import NodeRegistry, default_registry
-from storage import ArtifactStore, Database, open_database, open_store
-from storage.records import RunInfo
+from reelgraph.flows.events import EventSink, ignore_events
+from reelgraph.flows.heartbeat import Heartbeat
+from reelgraph.nodes import NodeRegistry, default_registry
+from reelgraph.storage import ArtifactStore, Database, open_database, open_store
+from reelgraph.storage.records import RunInfo
 
 DEFAULT_STORE = os.path.join(".reelgraph", "store")
 STORE_ENV = "REELGRAPH_STORE"

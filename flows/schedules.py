@@ -18,10 +18,10 @@ from typing import Any
 from prefect import flow
 from prefect.deployments.runner import EntrypointType, RunnerDeployment
 
-from flows.api import run_document
-from flows.runtime import Runtime, open_runtime
-from graph import load_plan
-from storage import schedules as schedule_records
+from reelgraph.flows.api import run_document
+from reelgraph.flows.runtime import Runtime, open_runtime
+from reelgraph.graph import load_plan
+from reelgraph.storage import schedules as schedule_records
 
 FLOW_NAME = "reelgraph-render"
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from storage.records import DONE_STATUSES, FAILED, NodeRunInfo
+from reelgraph.storage.records import DONE_STATUSES, FAILED, NodeRunInfo
 
 
 class DagState:

@@ -8,11 +8,11 @@ import uuid
 from dataclasses import asdict
 from pathlib import Path
 
-from flows.heartbeat import STALE_AFTER_SECONDS
-from flows.runtime import Runtime
-from graph import Plan, load_plan
-from storage import repository as repo
-from storage.records import DONE_STATUSES, FAILED, RUNNING, SUCCEEDED
+from reelgraph.flows.heartbeat import STALE_AFTER_SECONDS
+from reelgraph.flows.runtime import Runtime
+from reelgraph.graph import Plan, load_plan
+from reelgraph.storage import repository as repo
+from reelgraph.storage.records import DONE_STATUSES, FAILED, RUNNING, SUCCEEDED
 
 
 def new_run_id() -> str:

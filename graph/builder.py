@@ -14,7 +14,7 @@ from typing import Any
 
 import yaml
 
-from graph.document import FORMAT_VERSION
+from reelgraph.graph.document import FORMAT_VERSION
 
 
 @dataclass(frozen=True)
@@ -73,6 +73,6 @@ class GraphBuilder:
         return yaml.safe_dump(self.document(), sort_keys=False, allow_unicode=True)
 
     def plan(self, workspace_root: str | Path = ".", **kwargs: Any):
-        from graph.loading import plan_document
+        from reelgraph.graph.loading import plan_document
 
         return plan_document(self.document(), workspace_root=workspace_root, **kwargs)

@@ -20,7 +20,7 @@ from typing import Any
 import yaml
 from pydantic import BaseModel, ConfigDict, Field
 
-from graph.issues import GraphInvalid, ValidationIssue
+from reelgraph.graph.issues import GraphInvalid, ValidationIssue
 
 FORMAT_VERSION = 1
 NODE_ID = re.compile(r"^[A-Za-z_][A-Za-z0-9_-]{0,127}$")

@@ -3,10 +3,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from graph.document import read_document_file
-from graph.overrides import apply_overrides
-from graph.plan import Plan, build_plan
-from nodes import NodeRegistry, Workspace, default_registry
+from reelgraph.graph.document import read_document_file
+from reelgraph.graph.overrides import apply_overrides
+from reelgraph.graph.plan import Plan, build_plan
+from reelgraph.nodes import NodeRegistry, Workspace, default_registry
 
 
 def load_plan(path: str | Path, *, overrides: list[str] | None = None, targets: list[str] | None = None,

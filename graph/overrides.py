@@ -9,8 +9,8 @@ import copy
 
 import yaml
 
-from graph.document import StrictLoader
-from graph.issues import GraphInvalid, ValidationIssue
+from reelgraph.graph.document import StrictLoader
+from reelgraph.graph.issues import GraphInvalid, ValidationIssue
 
 
 def _parse_value(text: str):

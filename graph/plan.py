@@ -14,12 +14,12 @@ from typing import Any
 
 import networkx as nx
 
-from graph import matrix as mx
-from graph.cache_keys import cache_key, canonical_json, file_digest
-from graph.document import GraphDocument
-from graph.issues import GraphInvalid, ValidationIssue
-from graph.validate import REFERENCE, reference_graph, validate_document
-from nodes import NodeError, NodeRegistry, Resources, Workspace
+from reelgraph.graph import matrix as mx
+from reelgraph.graph.cache_keys import cache_key, canonical_json, file_digest
+from reelgraph.graph.document import GraphDocument
+from reelgraph.graph.issues import GraphInvalid, ValidationIssue
+from reelgraph.graph.validate import REFERENCE, reference_graph, validate_document
+from reelgraph.nodes import NodeError, NodeRegistry, Resources, Workspace
 
 
 @dataclass(frozen=True)

@@ -12,11 +12,11 @@ from typing import Any
 import networkx as nx
 from pydantic import ValidationError
 
-from graph import matrix as mx
-from graph.document import FORMAT_VERSION, NODE_ID, GraphDocument, NodeSpec, json_tree_issues
-from graph.issues import ValidationIssue
-from nodes import NodeError, NodeRegistry, Workspace
-from nodes.ports import kinds_compatible
+from reelgraph.graph import matrix as mx
+from reelgraph.graph.document import FORMAT_VERSION, NODE_ID, GraphDocument, NodeSpec, json_tree_issues
+from reelgraph.graph.issues import ValidationIssue
+from reelgraph.nodes import NodeError, NodeRegistry, Workspace
+from reelgraph.nodes.ports import kinds_compatible
 
 REFERENCE = re.compile(r"^([A-Za-z_][A-Za-z0-9_-]*)\.([A-Za-z_][A-Za-z0-9_]*)$")
 TOP_LEVEL_KEYS = set(GraphDocument.model_fields)

@@ -26,10 +26,10 @@ from typing import Any, ClassVar
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from nodes.workspace import Workspace
+from reelgraph.nodes.workspace import Workspace
 
-from nodes.context import NodeContext
-from nodes.ports import Input, Output
+from reelgraph.nodes.context import NodeContext
+from reelgraph.nodes.ports import Input, Output
 
 FILE_PARAM_FLAG = "x-reelgraph-file"
 

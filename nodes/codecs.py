@@ -15,9 +15,9 @@ from typing import Any
 
 import numpy as np
 
-from nodes.context import BlobStore
-from nodes.ports import PortKind
-from nodes.values import Frames, MediaFile, Subtitles
+from reelgraph.nodes.context import BlobStore
+from reelgraph.nodes.ports import PortKind
+from reelgraph.nodes.values import Frames, MediaFile, Subtitles
 
 # Frames are grouped into chunks of about this many bytes: large enough to amortise the store's
 # per-blob cost, small enough that a reader holds one chunk at a time.

@@ -13,8 +13,8 @@ from typing import Protocol
 
 import numpy as np
 
-from nodes.model_cache import ModelCache, process_model_cache
-from nodes.workspace import Workspace
+from reelgraph.nodes.model_cache import ModelCache, process_model_cache
+from reelgraph.nodes.workspace import Workspace
 
 
 class BlobStore(Protocol):

@@ -5,9 +5,9 @@ from typing import Literal
 
 from pydantic import Field
 
-from nodes.api import Node, NodeParams, file_param
-from nodes.errors import NodeError
-from nodes.ports import Input, Output, PortKind
+from reelgraph.nodes.api import Node, NodeParams, file_param
+from reelgraph.nodes.errors import NodeError
+from reelgraph.nodes.ports import Input, Output, PortKind
 
 
 class ImageLoad(Node):

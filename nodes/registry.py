@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from functools import cache
 from importlib.metadata import entry_points
 
-from nodes.api import Node
+from reelgraph.nodes.api import Node
 
 ENTRY_POINT_GROUP = "reelgraph.nodes"
 log = logging.getLogger(__name__)
@@ -79,7 +79,7 @@ def _load_entry_points(registry: NodeRegistry) -> None:
 
 
 def load_registry(*, include_packs: bool = True) -> NodeRegistry:
-    from nodes.builtin import builtin_node_types
+    from reelgraph.nodes.builtin import builtin_node_types
 
     registry = NodeRegistry()
     registry.register_all(builtin_node_types())

@@ -5,9 +5,9 @@ import re
 
 from pydantic import Field
 
-from nodes.api import Node, NodeParams
-from nodes.errors import NodeError
-from nodes.ports import Input, Output, PortKind
+from reelgraph.nodes.api import Node, NodeParams
+from reelgraph.nodes.errors import NodeError
+from reelgraph.nodes.ports import Input, Output, PortKind
 
 # `{name}`, `{{` or `}}`, or any other brace: only plain names are filled. str.format would also
 # follow `{text.__class__}` or `{x[0]}` into objects and honour `{x:>999999999}` widths.

@@ -6,8 +6,8 @@ from typing import Any
 
 from pydantic import Field
 
-from nodes.api import Node, NodeParams, Resources
-from nodes.ports import Input, Output, PortKind
+from reelgraph.nodes.api import Node, NodeParams, Resources
+from reelgraph.nodes.ports import Input, Output, PortKind
 
 
 class JsonValue(Node):

@@ -10,7 +10,7 @@ import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from nodes.errors import NodeError, PathOutsideWorkspace
+from reelgraph.nodes.errors import NodeError, PathOutsideWorkspace
 
 
 def allowed_dirs_from_env() -> tuple[Path, ...]:

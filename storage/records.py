@@ -9,6 +9,9 @@ from datetime import datetime
 PENDING, RUNNING, SUCCEEDED, FAILED, CACHED, SKIPPED = (
     "pending", "running", "succeeded", "failed", "cached", "skipped")
 DONE_STATUSES = (SUCCEEDED, CACHED)
+# Run statuses beyond the node ones: waiting in the studio's queue, stopped on request (cancel),
+# stopped by a signal (SIGINT/SIGTERM; `reelgraph resume` continues it).
+QUEUED, CANCELLED, INTERRUPTED = "queued", "cancelled", "interrupted"
 
 
 @dataclass(frozen=True)

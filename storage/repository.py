@@ -13,9 +13,9 @@ from datetime import UTC, datetime, timedelta
 from sqlalchemy import and_, bindparam, func, insert, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 
-from storage.db import Database
-from storage.models import ArtifactRecord, CacheLeaseRecord, GraphRecord, NodeOutputRecord, NodeRunRecord, RunRecord
-from storage.records import (CACHED, DONE_STATUSES, FAILED, PENDING, RUNNING, SKIPPED, SUCCEEDED,
+from reelgraph.storage.db import Database
+from reelgraph.storage.models import ArtifactRecord, CacheLeaseRecord, GraphRecord, NodeOutputRecord, NodeRunRecord, RunRecord
+from reelgraph.storage.records import (CACHED, DONE_STATUSES, FAILED, PENDING, RUNNING, SKIPPED, SUCCEEDED,
                              ArtifactInfo, NodeRunInfo, RunInfo)
 
 runs = RunRecord.__table__

@@ -3,9 +3,9 @@ from __future__ import annotations
 
 from sqlalchemy import insert, select
 
-from storage.db import Database
-from storage.models import ScheduleRecord
-from storage.repository import now
+from reelgraph.storage.db import Database
+from reelgraph.storage.models import ScheduleRecord
+from reelgraph.storage.repository import now
 
 schedules = ScheduleRecord.__table__
 

@@ -80,7 +80,7 @@ def sqlite_url(tmp_path: Path) -> str:
 
 @pytest.fixture
 def runtime(database_url: str, tmp_path: Path):
-    from flows.runtime import open_runtime
+    from reelgraph.flows.runtime import open_runtime
 
     runtime = open_runtime(database_url, str(tmp_path / "store"))
     yield runtime
@@ -123,7 +123,7 @@ def ray_session():
     (restarted only if another test replaced it, e.g. with a multi-node cluster)."""
     import ray
 
-    from flows.ray_engine import shutdown_ray
+    from reelgraph.flows.ray_engine import shutdown_ray
 
     if not ray.is_initialized() or ray.cluster_resources().get("GPU") != 4:
         shutdown_ray()
@@ -137,6 +137,6 @@ def pytest_sessionfinish(session, exitstatus):
     import sys as _sys
 
     if "ray" in _sys.modules:
-        from flows.ray_engine import shutdown_ray
+        from reelgraph.flows.ray_engine import shutdown_ray
 
         shutdown_ray()

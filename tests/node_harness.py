@@ -8,9 +8,9 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from nodes import NodeContext, Workspace, default_registry
-from nodes.codecs import decode_value, encode_value
-from storage.artifact_store import LocalArtifactStore
+from reelgraph.nodes import NodeContext, Workspace, default_registry
+from reelgraph.nodes.codecs import decode_value, encode_value
+from reelgraph.storage.artifact_store import LocalArtifactStore
 
 
 class NodeHarness:

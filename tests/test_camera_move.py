@@ -10,8 +10,8 @@ from PIL import Image
 from pydantic import ValidationError
 from skimage import data
 
-from nodes import NodeError
-from nodes.motion.camera import CameraMove
+from reelgraph.nodes import NodeError
+from reelgraph.nodes.motion.camera import CameraMove
 
 # A 256 x 128 crop of a real photograph: twice as wide as the 128 x 128 frames filmed from it.
 WIDE = data.astronaut()[100:228, 128:384]

@@ -5,9 +5,9 @@ import os
 
 import pytest
 
-from flows.api import run_document
-from flows.runtime import open_runtime
-from storage import repository as repo
+from reelgraph.flows.api import run_document
+from reelgraph.flows.runtime import open_runtime
+from reelgraph.storage import repository as repo
 from tests.conftest import REPO, _drop_schema, _postgres_schema_url, postgres_reachable
 
 

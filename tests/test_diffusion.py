@@ -11,8 +11,8 @@ import numpy as np
 import pytest
 from pydantic import ValidationError
 
-from nodes import NodeError, Workspace
-from nodes.model_cache import ModelCache
+from reelgraph.nodes import NodeError, Workspace
+from reelgraph.nodes.model_cache import ModelCache
 from tests.node_harness import NodeHarness
 
 REPO = Path(__file__).resolve().parents[1]
@@ -227,7 +227,7 @@ def test_keyframe_refuses_a_scheduler_the_model_cannot_use(diffusion):
 
 
 def test_keyframe_size_must_be_a_multiple_of_8():
-    from nodes.diffusion.keyframe import KeyframeGenerate
+    from reelgraph.nodes.diffusion.keyframe import KeyframeGenerate
 
     with pytest.raises(ValidationError, match="multiple of 8"):
         KeyframeGenerate.Params(model="models/tiny-sd", width=100)
@@ -273,7 +273,7 @@ def test_a_model_folder_outside_the_workspace_is_refused(diffusion, tmp_path):
 
 
 def test_model_ids_name_the_model_and_revision():
-    from nodes.diffusion.keyframe import KeyframeGenerate
+    from reelgraph.nodes.diffusion.keyframe import KeyframeGenerate
 
     params = KeyframeGenerate.Params(model="stabilityai/sd-turbo", revision="main")
     assert KeyframeGenerate.model_ids(params) == ["stabilityai/sd-turbo@main"]

@@ -6,9 +6,9 @@ import asyncio
 
 import pytest
 
-from flows.api import run_document
-from flows.runtime import open_runtime
-from storage import repository as repo
+from reelgraph.flows.api import run_document
+from reelgraph.flows.runtime import open_runtime
+from reelgraph.storage import repository as repo
 from tests.conftest import REPO
 
 ENGINES = ["local", "ray", "prefect", "prefect-ray"]
@@ -85,8 +85,8 @@ def test_a_failed_run_is_a_failed_flow_run(engine_results):
 
 @pytest.mark.parametrize("engine", ENGINES)
 def test_progress_events_reach_the_caller_whatever_the_engine(engine, prefect_server, ray_session, tmp_path):
-    from flows.events import NodeFinished, NodeStarted
-    from nodes import ProgressEvent
+    from reelgraph.flows.events import NodeFinished, NodeStarted
+    from reelgraph.nodes import ProgressEvent
 
     runtime = open_runtime(f"sqlite:///{tmp_path / 'events.db'}", str(tmp_path / "store"))
     events: list = []

@@ -13,9 +13,9 @@ from pathlib import Path
 
 import pytest
 
-from flows.api import run_document
-from flows.runtime import open_runtime
-from storage import repository as repo
+from reelgraph.flows.api import run_document
+from reelgraph.flows.runtime import open_runtime
+from reelgraph.storage import repository as repo
 from tests.conftest import reelgraph_cli
 
 FAST_HEARTBEAT = {"REELGRAPH_HEARTBEAT_SECONDS": "0.5"}  # stale after 1.5 s

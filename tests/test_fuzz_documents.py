@@ -23,8 +23,8 @@ import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from graph import GraphInvalid, Plan, ValidationIssue, parse_text, plan_document
-from nodes import default_registry
+from reelgraph.graph import GraphInvalid, Plan, ValidationIssue, parse_text, plan_document
+from reelgraph.nodes import default_registry
 from tests.conftest import REPO, reelgraph_cli
 
 FUZZ_EXAMPLES = int(os.environ.get("REELGRAPH_FUZZ_EXAMPLES", "300"))

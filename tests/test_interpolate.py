@@ -8,9 +8,9 @@ import pytest
 from PIL import Image
 from skimage import data
 
-from nodes import NodeError
-from nodes.motion.interpolate import FramesInterpolate
-from nodes.values import Frames
+from reelgraph.nodes import NodeError
+from reelgraph.nodes.motion.interpolate import FramesInterpolate
+from reelgraph.nodes.values import Frames
 
 
 def psnr(a: np.ndarray, b: np.ndarray) -> float:

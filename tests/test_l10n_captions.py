@@ -9,8 +9,8 @@ import numpy as np
 import pytest
 from PIL import Image, ImageDraw, ImageFont, features
 
-from nodes.l10n.fonts import FontChooser
-from nodes.values import Cue, Frames, Subtitles
+from reelgraph.nodes.l10n.fonts import FontChooser
+from reelgraph.nodes.values import Cue, Frames, Subtitles
 
 HEIGHT, WIDTH, SCALE = 128, 320, 0.25
 SIZE = round(HEIGHT * SCALE)  # the font size the node uses for these frames
@@ -116,7 +116,7 @@ def test_on_screen_text_shows_for_its_scene_from_the_voiceover_timing(harness):
 
 
 def test_no_text_source_is_refused(harness):
-    from nodes.errors import NodeError
+    from reelgraph.nodes.errors import NodeError
 
     with pytest.raises(NodeError) as failure:
         harness.run("l10n.captions", {}, frames=black_frames())

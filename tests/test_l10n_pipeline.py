@@ -8,7 +8,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from nodes.values import Frames
+from reelgraph.nodes.values import Frames
 
 CAMPAIGN = Path(__file__).resolve().parents[1] / "examples" / "campaign"
 

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import pytest
 
-from nodes.errors import NodeError
+from reelgraph.nodes.errors import NodeError
 
 LONG = "Our beans are roasted in small batches by people who care. You can taste the difference."
 

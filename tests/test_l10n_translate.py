@@ -5,7 +5,7 @@ import textwrap
 
 import pytest
 
-from nodes.errors import NodeError
+from reelgraph.nodes.errors import NodeError
 
 SCRIPT = """\
 title: Morning coffee

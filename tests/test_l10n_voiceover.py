@@ -5,7 +5,7 @@ import wave
 
 import pytest
 
-from nodes.errors import NodeError
+from reelgraph.nodes.errors import NodeError
 
 
 def script(language: str, *scenes: dict) -> dict:

@@ -3,9 +3,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from flows.api import create_run_from, execute_run, resume_run, run_document
-from flows.results import run_result
-from storage import repository as repo
+from reelgraph.flows.api import create_run_from, execute_run, resume_run, run_document
+from reelgraph.flows.results import run_result
+from reelgraph.storage import repository as repo
 
 REPO = Path(__file__).resolve().parent.parent
 HELLO = REPO / "examples" / "hello.yaml"

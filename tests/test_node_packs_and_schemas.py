@@ -8,9 +8,9 @@ from referencing.jsonschema import DRAFT202012
 import pytest
 import yaml
 
-from nodes import load_registry
+from reelgraph.nodes import load_registry
 from tests.conftest import REPO, reelgraph_cli
-from ui_schemas.generate import render_schemas
+from reelgraph.ui_schemas.generate import render_schemas
 
 
 def test_a_pack_registers_through_its_entry_point():

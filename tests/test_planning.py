@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from graph import GraphBuilder, GraphInvalid, apply_overrides, load_plan, parse_text, plan_document
+from reelgraph.graph import GraphBuilder, GraphInvalid, apply_overrides, load_plan, parse_text, plan_document
 
 REPO = Path(__file__).resolve().parent.parent
 CAMPAIGN = {

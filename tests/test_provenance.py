@@ -17,13 +17,13 @@ from PIL import Image
 from pydantic import ValidationError
 from skimage import data
 
-from flows.lineage import node_lineage
-from flows.runtime import open_runtime
-from nodes import NodeError
-from nodes.provenance.credentials import create_local_ca
-from nodes.provenance.verify import verify_file
-from nodes.provenance.watermark_codec import extract, payload_of
-from nodes.values import MediaFile
+from reelgraph.flows.lineage import node_lineage
+from reelgraph.flows.runtime import open_runtime
+from reelgraph.nodes import NodeError
+from reelgraph.nodes.provenance.credentials import create_local_ca
+from reelgraph.nodes.provenance.verify import verify_file
+from reelgraph.nodes.provenance.watermark_codec import extract, payload_of
+from reelgraph.nodes.values import MediaFile
 from tests.conftest import REPO, reelgraph_cli
 
 SIGNED_GRAPH = """

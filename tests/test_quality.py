@@ -11,10 +11,10 @@ import pytest
 from PIL import Image
 from skimage import data
 
-from flows.api import run_document
-from nodes import NodeError
-from nodes.values import Frames
-from storage import repository as repo
+from reelgraph.flows.api import run_document
+from reelgraph.nodes import NodeError
+from reelgraph.nodes.values import Frames
+from reelgraph.storage import repository as repo
 from tests.node_harness import NodeHarness
 
 

@@ -6,9 +6,9 @@ import logging
 
 import pytest
 
-from flows.api import run_document
-from flows.runtime import open_runtime
-from storage import repository as repo
+from reelgraph.flows.api import run_document
+from reelgraph.flows.runtime import open_runtime
+from reelgraph.storage import repository as repo
 
 ray = pytest.importorskip("ray")
 
@@ -17,7 +17,7 @@ ray = pytest.importorskip("ray")
 def two_node_cluster():
     from ray.cluster_utils import Cluster
 
-    from flows.ray_engine import shutdown_ray
+    from reelgraph.flows.ray_engine import shutdown_ray
 
     shutdown_ray()
     cluster = Cluster(initialize_head=True, head_node_args={"num_cpus": 1, "num_gpus": 0})
@@ -36,7 +36,7 @@ def test_a_graph_runs_across_both_nodes_and_gpu_work_falls_back_to_cpu(two_node_
         "gpu": {"type": "util.gpu_sleep", "params": {"seconds": 0.1}},
         "join": {"type": "util.noop", "inputs": {"value": "s0.value"}},
     }}
-    with caplog.at_level(logging.WARNING, logger="flows.ray_engine"):
+    with caplog.at_level(logging.WARNING, logger="reelgraph.flows.ray_engine"):
         result = run_document(runtime, document, engine="ray", address=two_node_cluster.address,
                               workspace_root=tmp_path)
     assert result["status"] == "succeeded", result

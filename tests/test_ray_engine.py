@@ -6,9 +6,9 @@ import numpy as np
 import pytest
 from safetensors.numpy import save_file
 
-from flows.api import run_document
-from flows.runtime import open_runtime
-from storage import repository as repo
+from reelgraph.flows.api import run_document
+from reelgraph.flows.runtime import open_runtime
+from reelgraph.storage import repository as repo
 from tests.conftest import REPO
 
 ray = pytest.importorskip("ray")
@@ -64,8 +64,8 @@ def test_failures_skip_downstream_on_ray(ray_runtime, tmp_path):
 
 
 def test_a_model_loads_once_per_gpu(ray_runtime, tmp_path):
-    from flows.api import create_run_from
-    from flows.ray_engine import RayEngine
+    from reelgraph.flows.api import create_run_from
+    from reelgraph.flows.ray_engine import RayEngine
 
     weights = tmp_path / "model.safetensors"
     save_file({"w": np.ones((4, 4), dtype=np.float32)}, str(weights))

@@ -14,8 +14,8 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from graph import GraphInvalid, apply_overrides, parse_text, plan_document, validate_document
-from nodes import Cue, Frames, NodeError, Subtitles, Workspace, default_registry
+from reelgraph.graph import GraphInvalid, apply_overrides, parse_text, plan_document, validate_document
+from reelgraph.nodes import Cue, Frames, NodeError, Subtitles, Workspace, default_registry
 from tests.conftest import REPO
 from tests.node_harness import NodeHarness
 

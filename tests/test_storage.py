@@ -9,9 +9,9 @@ from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 from sqlalchemy import text
 
-from storage import ArtifactCorrupted, ArtifactMissing, open_database, open_store
-from storage.artifact_store import FsspecArtifactStore, LocalArtifactStore
-from storage.models import Base
+from reelgraph.storage import ArtifactCorrupted, ArtifactMissing, open_database, open_store
+from reelgraph.storage.artifact_store import FsspecArtifactStore, LocalArtifactStore
+from reelgraph.storage.models import Base
 
 
 def test_migrations_create_exactly_the_models(database_url):

@@ -14,9 +14,9 @@ from safetensors.torch import save_file
 from skimage.metrics import peak_signal_noise_ratio
 from spandrel.architectures.Compact import Compact
 
-from nodes import Frames, NodeError, PathOutsideWorkspace
-from nodes.model_cache import process_model_cache
-from nodes.upscale.node import FramesUpscale
+from reelgraph.nodes import Frames, NodeError, PathOutsideWorkspace
+from reelgraph.nodes.model_cache import process_model_cache
+from reelgraph.nodes.upscale.node import FramesUpscale
 
 
 def photo_frames(count: int = 2, *, step: int = 8) -> Frames:

@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from graph import GraphInvalid, parse_text, validate_document
-from nodes import Workspace, default_registry
+from reelgraph.graph import GraphInvalid, parse_text, validate_document
+from reelgraph.nodes import Workspace, default_registry
 from tests.conftest import reelgraph_cli
 
 

@@ -15,10 +15,10 @@ import numpy as np
 import pytest
 from sqlalchemy import select
 
-from flows.api import run_document
-from flows.runtime import open_runtime
-from nodes import Frames, MediaFile, NodeError
-from storage.models import ArtifactRecord
+from reelgraph.flows.api import run_document
+from reelgraph.flows.runtime import open_runtime
+from reelgraph.nodes import Frames, MediaFile, NodeError
+from reelgraph.storage.models import ArtifactRecord
 from tests.conftest import REPO
 
 FINISHED = {"succeeded", "failed", "skipped", "cached"}

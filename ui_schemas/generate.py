@@ -10,8 +10,8 @@ import json
 from pathlib import Path
 from typing import Any
 
-from graph.document import GraphDocument
-from nodes import Node, NodeRegistry, load_registry
+from reelgraph.graph.document import GraphDocument
+from reelgraph.nodes import Node, NodeRegistry, load_registry
 
 SCHEMA_DIALECT = "https://json-schema.org/draft/2020-12/schema"
 

@@ -7,8 +7,8 @@ import sys
 import typer
 from sqlalchemy.exc import OperationalError, ProgrammingError
 
-from flows.cli import inspect_commands, provenance_commands, run_commands, schedule_commands
-from flows.cli.common import EXIT_FAILED, err_console
+from reelgraph.flows.cli import inspect_commands, provenance_commands, run_commands, schedule_commands
+from reelgraph.flows.cli.common import EXIT_FAILED, err_console
 
 app = typer.Typer(name="reelgraph", help="Node-graph orchestration for AI video production.",
                   no_args_is_help=True, pretty_exceptions_enable=False, add_completion=False)

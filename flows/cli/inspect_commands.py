@@ -7,12 +7,12 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
-from flows.cli.common import DbOption, JsonOption, StoreOption, console, fail, print_json
-from flows.results import run_result
-from flows.runtime import open_runtime
-from nodes import default_registry
-from storage import repository as repo
-from ui_schemas.generate import export_schemas, node_schema
+from reelgraph.flows.cli.common import DbOption, JsonOption, StoreOption, console, fail, print_json
+from reelgraph.flows.results import run_result
+from reelgraph.flows.runtime import open_runtime
+from reelgraph.nodes import default_registry
+from reelgraph.storage import repository as repo
+from reelgraph.ui_schemas.generate import export_schemas, node_schema
 
 runs_app = typer.Typer(help="Runs recorded in the database.", no_args_is_help=True)
 artifacts_app = typer.Typer(help="Artifacts in the store.", no_args_is_help=True)

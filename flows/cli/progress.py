@@ -6,9 +6,9 @@ from types import TracebackType
 
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, SpinnerColumn, TaskID, TextColumn, TimeElapsedColumn
 
-from flows.cli.common import err_console
-from flows.events import Event, NodeFinished, NodeStarted
-from nodes import ProgressEvent
+from reelgraph.flows.cli.common import err_console
+from reelgraph.flows.events import Event, NodeFinished, NodeStarted
+from reelgraph.nodes import ProgressEvent
 
 STATUS_STYLE = {"succeeded": "green", "cached": "cyan", "failed": "bold red", "skipped": "yellow"}
 

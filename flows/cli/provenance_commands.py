@@ -7,7 +7,7 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
-from flows.cli.common import EXIT_FAILED, DbOption, JsonOption, StoreOption, console, err_console, fail, print_json
+from reelgraph.flows.cli.common import EXIT_FAILED, DbOption, JsonOption, StoreOption, console, err_console, fail, print_json
 
 keys_app = typer.Typer(help="Signing keys for C2PA manifests.", no_args_is_help=True)
 watermark_app = typer.Typer(help="Invisible watermarks.", no_args_is_help=True)
@@ -24,7 +24,7 @@ def keys_init(directory: Annotated[Path, typer.Argument(help="Where to write the
               days: Annotated[int, typer.Option(min=1, max=3650, help="Validity of the signing certificate")] = 365,
               force: Annotated[bool, typer.Option(help="Replace an existing key")] = False) -> None:
     """Make a local CA and a signing certificate it issued (ES256), for provenance.sign."""
-    from nodes.provenance.credentials import KEY_FILE, create_local_ca
+    from reelgraph.nodes.provenance.credentials import KEY_FILE, create_local_ca
 
     if (directory / KEY_FILE).exists() and not force:
         fail(f"{directory / KEY_FILE} exists; pass --force to replace it (files signed with it still verify)")
@@ -60,7 +60,7 @@ def verify(video: ExistingFile,
                help="CA certificate(s) (PEM) to trust, e.g. the ca.pem of `keys init`")] = None,
            json_output: JsonOption = False) -> None:
     """Check a video's C2PA manifest: exit 0 when valid, 1 when altered after signing or unsigned."""
-    from nodes.provenance.verify import verify_file
+    from reelgraph.nodes.provenance.verify import verify_file
 
     result = verify_file(video, trust_anchors=trust)
     if json_output:
@@ -104,8 +104,8 @@ def _print_verification(video: Path, result) -> None:
 def lineage(target: Annotated[str, typer.Argument(help="A file (found by the hash of its bytes) or a sha256 prefix")],
             db: DbOption = None, store: StoreOption = None, json_output: JsonOption = False) -> None:
     """How an artifact was made: the run, the graph and every upstream node with its models and seeds."""
-    from flows.provenance import ArtifactNotFound, artifact_lineage
-    from flows.runtime import open_runtime
+    from reelgraph.flows.provenance import ArtifactNotFound, artifact_lineage
+    from reelgraph.flows.runtime import open_runtime
 
     runtime = open_runtime(db, store)
     try:
@@ -130,7 +130,7 @@ def lineage(target: Annotated[str, typer.Argument(help="A file (found by the has
 
 def _embedded_lineage_or_fail(path: Path, reason: str, json_output: bool) -> None:
     """A file the database does not know may still carry its lineage in a C2PA manifest."""
-    from nodes.provenance.verify import verify_file
+    from reelgraph.nodes.provenance.verify import verify_file
 
     result = verify_file(path)
     if result.lineage is None:
@@ -152,7 +152,7 @@ def watermark_detect(video: ExistingFile,
                                                                                 "with")] = 72,
                      json_output: JsonOption = False) -> None:
     """Look for a provenance.watermark payload: exit 0 when found, 1 when not."""
-    from nodes.provenance.watermark_codec import detect_in_video
+    from reelgraph.nodes.provenance.watermark_codec import detect_in_video
 
     if method not in ("dwtDctSvd", "dwtDct"):
         fail(f"unknown method '{method}'; use dwtDctSvd or dwtDct", as_json=json_output)

@@ -8,21 +8,21 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
-from flows import session
-from flows.api import create_run_from
-from flows.cli.common import (EXIT_FAILED, EXIT_INVALID, EXIT_OK, DbOption, JsonOption, SetOption, StoreOption,
+from reelgraph.flows import session
+from reelgraph.flows.api import create_run_from
+from reelgraph.flows.cli.common import (EXIT_FAILED, EXIT_INVALID, EXIT_OK, DbOption, JsonOption, SetOption, StoreOption,
                               TargetOption, console, err_console, fail, print_json, report_invalid)
-from flows.cli.progress import RunProgress
-from flows.engines import engine_names, make_engine
-from flows.export import export_final_outputs
-from flows.results import run_result
-from flows.runtime import Runtime, open_runtime
-from graph import GraphInvalid, load_plan
-from graph.document import read_document_file
-from graph.validate import validate_document
-from nodes import Workspace, default_registry
-from storage import repository as repo
-from storage.records import DONE_STATUSES, SUCCEEDED
+from reelgraph.flows.cli.progress import RunProgress
+from reelgraph.flows.engines import engine_names, make_engine
+from reelgraph.flows.export import export_final_outputs
+from reelgraph.flows.results import run_result
+from reelgraph.flows.runtime import Runtime, open_runtime
+from reelgraph.graph import GraphInvalid, load_plan
+from reelgraph.graph.document import read_document_file
+from reelgraph.graph.validate import validate_document
+from reelgraph.nodes import Workspace, default_registry
+from reelgraph.storage import repository as repo
+from reelgraph.storage.records import DONE_STATUSES, SUCCEEDED
 
 FileArgument = Annotated[Path, typer.Argument(help="A graph document (YAML or JSON)", show_default=False)]
 EngineOption = Annotated[str, typer.Option("--engine", help=f"Where nodes run: {', '.join(engine_names())}")]

@@ -7,12 +7,12 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
-from flows.cli.common import (EXIT_INVALID, DbOption, JsonOption, SetOption, StoreOption, console, fail, print_json,
+from reelgraph.flows.cli.common import (EXIT_INVALID, DbOption, JsonOption, SetOption, StoreOption, console, fail, print_json,
                               report_invalid)
-from flows.engines import engine_names
-from flows.runtime import open_runtime
-from graph import GraphInvalid
-from storage import schedules as schedule_records
+from reelgraph.flows.engines import engine_names
+from reelgraph.flows.runtime import open_runtime
+from reelgraph.graph import GraphInvalid
+from reelgraph.storage import schedules as schedule_records
 
 schedules_app = typer.Typer(help="Cron schedules (Prefect deployments).", no_args_is_help=True)
 
@@ -24,7 +24,7 @@ def schedule(file: Annotated[Path, typer.Argument(help="A graph document", show_
              engine: Annotated[str, typer.Option("--engine", help="The engine each scheduled run uses")] = "local",
              db: DbOption = None, store: StoreOption = None, json_output: JsonOption = False) -> None:
     """Render a graph on a cron schedule (a Prefect deployment; `reelgraph serve` runs it)."""
-    from flows.schedules import create_schedule
+    from reelgraph.flows.schedules import create_schedule
 
     if engine not in engine_names():
         fail(f"unknown engine '{engine}'; choose one of {', '.join(engine_names())}", EXIT_INVALID,
@@ -61,7 +61,7 @@ def schedules_list(db: DbOption = None, json_output: JsonOption = False) -> None
 @schedules_app.command("remove")
 def schedules_remove(name: Annotated[str, typer.Argument(help="The schedule's name")], db: DbOption = None) -> None:
     """Remove a schedule and its Prefect deployment."""
-    from flows.schedules import remove_schedule
+    from reelgraph.flows.schedules import remove_schedule
 
     if not remove_schedule(open_runtime(db), name):
         fail(f"no schedule named '{name}'")
@@ -71,7 +71,7 @@ def schedules_remove(name: Annotated[str, typer.Argument(help="The schedule's na
 def serve(db: DbOption = None, store: StoreOption = None,
           run_once: Annotated[bool, typer.Option("--run-once", help="Run what is due now, then exit")] = False) -> None:
     """Run the recorded schedules (a Prefect runner); keep it running, e.g. under systemd."""
-    from flows.schedules import serve_schedules
+    from reelgraph.flows.schedules import serve_schedules
 
     served = serve_schedules(open_runtime(db, store), run_once=run_once)
     if not served:

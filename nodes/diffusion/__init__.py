@@ -4,8 +4,8 @@ Machinery in one module per concept: loading (model identity, devices, dtypes, t
 prompts (embeddings in and out), schedulers (the allow-list), sampling (running a resident model).
 Heavy imports (torch, diffusers) happen inside functions, so listing node types stays fast.
 """
-from nodes.diffusion.keyframe import KeyframeGenerate
-from nodes.diffusion.text_encode import TextEncode
-from nodes.diffusion.video_generate import VideoGenerate
+from reelgraph.nodes.diffusion.keyframe import KeyframeGenerate
+from reelgraph.nodes.diffusion.text_encode import TextEncode
+from reelgraph.nodes.diffusion.video_generate import VideoGenerate
 
 NODE_TYPES = [TextEncode, KeyframeGenerate, VideoGenerate]

@@ -3,13 +3,13 @@ from __future__ import annotations
 
 from pydantic import Field
 
-from nodes.api import Node, Resources
-from nodes.diffusion.loading import ModelParams, load_pipeline, model_identity
-from nodes.diffusion.prompts import embedding_arguments
-from nodes.diffusion.sampling import accepted_arguments, call_pipeline, run_view, seeded_generators, step_progress
-from nodes.diffusion.schedulers import SchedulerName
-from nodes.errors import NodeError
-from nodes.ports import Input, Output, PortKind
+from reelgraph.nodes.api import Node, Resources
+from reelgraph.nodes.diffusion.loading import ModelParams, load_pipeline, model_identity
+from reelgraph.nodes.diffusion.prompts import embedding_arguments
+from reelgraph.nodes.diffusion.sampling import accepted_arguments, call_pipeline, run_view, seeded_generators, step_progress
+from reelgraph.nodes.diffusion.schedulers import SchedulerName
+from reelgraph.nodes.errors import NodeError
+from reelgraph.nodes.ports import Input, Output, PortKind
 
 
 class KeyframeGenerate(Node):

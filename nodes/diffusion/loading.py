@@ -19,8 +19,8 @@ from typing import Any, Literal
 
 from pydantic import Field
 
-from nodes.api import NodeParams
-from nodes.errors import NodeError
+from reelgraph.nodes.api import NodeParams
+from reelgraph.nodes.errors import NodeError
 
 Role = Literal["text_to_image", "image_to_video", "text_encoders"]
 

@@ -20,8 +20,8 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import Any
 
-from nodes.diffusion.schedulers import fresh_scheduler
-from nodes.errors import NodeError
+from reelgraph.nodes.diffusion.schedulers import fresh_scheduler
+from reelgraph.nodes.errors import NodeError
 
 _pipeline_locks: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
 _pipeline_locks_guard = threading.Lock()

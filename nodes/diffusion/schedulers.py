@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from typing import Literal, get_args
 
-from nodes.errors import NodeError
+from reelgraph.nodes.errors import NodeError
 
 SchedulerName = Literal["default", "euler", "euler_a", "heun", "ddim", "pndm", "lms", "unipc", "dpm++",
                         "dpm++_karras", "lcm"]

@@ -3,12 +3,12 @@ from __future__ import annotations
 
 from pydantic import Field
 
-from nodes.api import Node, Resources
-from nodes.diffusion.loading import ModelParams, load_text_encoders, model_identity
-from nodes.diffusion.prompts import encode_prompt
-from nodes.diffusion.sampling import exclusive_use
-from nodes.errors import NodeError
-from nodes.ports import Input, Output, PortKind
+from reelgraph.nodes.api import Node, Resources
+from reelgraph.nodes.diffusion.loading import ModelParams, load_text_encoders, model_identity
+from reelgraph.nodes.diffusion.prompts import encode_prompt
+from reelgraph.nodes.diffusion.sampling import exclusive_use
+from reelgraph.nodes.errors import NodeError
+from reelgraph.nodes.ports import Input, Output, PortKind
 
 
 class TextEncode(Node):

@@ -3,12 +3,12 @@ from __future__ import annotations
 
 from pydantic import Field
 
-from nodes.api import Node, Resources
-from nodes.diffusion.loading import ModelParams, load_pipeline, model_identity
-from nodes.diffusion.sampling import accepted_arguments, call_pipeline, run_view, seeded_generators, step_progress
-from nodes.errors import NodeError
-from nodes.ports import Input, Output, PortKind
-from nodes.values import Frames
+from reelgraph.nodes.api import Node, Resources
+from reelgraph.nodes.diffusion.loading import ModelParams, load_pipeline, model_identity
+from reelgraph.nodes.diffusion.sampling import accepted_arguments, call_pipeline, run_view, seeded_generators, step_progress
+from reelgraph.nodes.errors import NodeError
+from reelgraph.nodes.ports import Input, Output, PortKind
+from reelgraph.nodes.values import Frames
 
 
 def multiple_of_8(pixels: int) -> int:

@@ -8,9 +8,9 @@ and caption_overlay (shaped text for any script), plus one module per node.
 """
 from __future__ import annotations
 
-from nodes.l10n.captions import Captions
-from nodes.l10n.subtitles import Subtitles
-from nodes.l10n.translate import Translate
-from nodes.l10n.voiceover import Voiceover
+from reelgraph.nodes.l10n.captions import Captions
+from reelgraph.nodes.l10n.subtitles import Subtitles
+from reelgraph.nodes.l10n.translate import Translate
+from reelgraph.nodes.l10n.voiceover import Voiceover
 
 NODE_TYPES = [Translate, Voiceover, Subtitles, Captions]

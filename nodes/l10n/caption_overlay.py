@@ -9,9 +9,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from nodes.l10n.fonts import FontChooser
-from nodes.l10n.locales import is_right_to_left
-from nodes.l10n.text_layout import layout_line, wrap_to_width
+from reelgraph.nodes.l10n.fonts import FontChooser
+from reelgraph.nodes.l10n.locales import is_right_to_left
+from reelgraph.nodes.l10n.text_layout import layout_line, wrap_to_width
 
 
 @dataclass(frozen=True)

@@ -5,11 +5,11 @@ from typing import Literal
 
 from pydantic import Field
 
-from nodes.api import Node, NodeParams, file_param
-from nodes.errors import NodeError
-from nodes.l10n.script import script_of_document
-from nodes.ports import Input, Output, PortKind
-from nodes.values import Cue, Frames
+from reelgraph.nodes.api import Node, NodeParams, file_param
+from reelgraph.nodes.errors import NodeError
+from reelgraph.nodes.l10n.script import script_of_document
+from reelgraph.nodes.ports import Input, Output, PortKind
+from reelgraph.nodes.values import Cue, Frames
 
 
 def on_screen_cues(script_document, timing) -> list[Cue]:
@@ -60,9 +60,9 @@ class Captions(Node):
         bold: bool = Field(True, description="Prefer bold faces")
 
     def run(self, ctx, inputs, params):
-        from nodes.l10n.caption_overlay import CaptionStyle, blend, render_caption
-        from nodes.l10n.fonts import FontChooser
-        from nodes.l10n.text_layout import require_raqm
+        from reelgraph.nodes.l10n.caption_overlay import CaptionStyle, blend, render_caption
+        from reelgraph.nodes.l10n.fonts import FontChooser
+        from reelgraph.nodes.l10n.text_layout import require_raqm
 
         require_raqm()
         frames: Frames = inputs["frames"]

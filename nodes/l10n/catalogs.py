@@ -18,8 +18,8 @@ import json
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from nodes.errors import NodeError
-from nodes.l10n.locales import parse_locale
+from reelgraph.nodes.errors import NodeError
+from reelgraph.nodes.l10n.locales import parse_locale
 
 XLIFF_1_APPROVED_STATES = frozenset({"final", "signed-off"})
 XLIFF_2_APPROVED_STATES = frozenset({"final"})

@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from nodes.values import Cue
+from reelgraph.nodes.values import Cue
 
 # Sentence ends in Latin, Arabic (؟ ۔), Devanagari (। ॥) and CJK punctuation.
 _SENTENCE_END = re.compile(r"(?<=[.!?;؟۔।॥。！？])\s+")

@@ -13,7 +13,7 @@ import unicodedata
 from functools import cache
 from pathlib import Path
 
-from nodes.errors import NodeError
+from reelgraph.nodes.errors import NodeError
 
 FONT_DIRS = (Path("/usr/share/fonts/truetype/noto"), Path("/usr/share/fonts/opentype/noto"),
              Path("/usr/share/fonts/truetype/dejavu"), Path("/usr/share/fonts"))

@@ -10,8 +10,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from nodes.errors import NodeError
-from nodes.l10n.locales import parse_locale
+from reelgraph.nodes.errors import NodeError
+from reelgraph.nodes.l10n.locales import parse_locale
 
 # Letters and digits only, so tokenisers keep it one word; unlikely in real copy.
 PLACEHOLDER_PREFIX = "Zxq"

@@ -15,8 +15,8 @@ import subprocess
 from abc import ABC, abstractmethod
 from pathlib import Path
 
-from nodes.errors import NodeError
-from nodes.l10n.locales import LocaleTag, iso639_3_codes, parse_locale
+from reelgraph.nodes.errors import NodeError
+from reelgraph.nodes.l10n.locales import LocaleTag, iso639_3_codes, parse_locale
 
 APERTIUM_MODE_DIRS = (Path("/usr/share/apertium/modes"), Path("/usr/local/share/apertium/modes"))
 # One <p> per string: apertium's HTML deformatter keeps block boundaries, so a whole script goes

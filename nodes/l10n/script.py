@@ -24,7 +24,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
-from nodes.errors import NodeError
+from reelgraph.nodes.errors import NodeError
 
 # Fields of a script whose strings are words for people (ids and numbers are not translated).
 TRANSLATABLE_FIELDS = frozenset({"title", "narration", "on_screen"})

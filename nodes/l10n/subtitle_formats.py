@@ -1,7 +1,7 @@
 """SubRip (.srt) and WebVTT (.vtt) writers for timed cues."""
 from __future__ import annotations
 
-from nodes.values import Cue
+from reelgraph.nodes.values import Cue
 
 
 def _timestamp(seconds: float, separator: str) -> str:

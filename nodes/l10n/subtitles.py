@@ -3,13 +3,13 @@ from __future__ import annotations
 
 from pydantic import Field
 
-from nodes.api import Node, NodeParams
-from nodes.errors import NodeError
-from nodes.l10n.cue_layout import CueLimits, cues_for_line, hold_for_reading
-from nodes.l10n.script import script_of_document
-from nodes.l10n.subtitle_formats import format_srt, format_vtt
-from nodes.ports import Input, Output, PortKind
-from nodes.values import Subtitles as SubtitleTrack
+from reelgraph.nodes.api import Node, NodeParams
+from reelgraph.nodes.errors import NodeError
+from reelgraph.nodes.l10n.cue_layout import CueLimits, cues_for_line, hold_for_reading
+from reelgraph.nodes.l10n.script import script_of_document
+from reelgraph.nodes.l10n.subtitle_formats import format_srt, format_vtt
+from reelgraph.nodes.ports import Input, Output, PortKind
+from reelgraph.nodes.values import Subtitles as SubtitleTrack
 
 
 def _timed_lines(script, timing: dict) -> list[tuple[str, float, float]]:

@@ -17,8 +17,8 @@ from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 
-from nodes.errors import NodeError
-from nodes.l10n.fonts import FontChooser
+from reelgraph.nodes.errors import NodeError
+from reelgraph.nodes.l10n.fonts import FontChooser
 
 RTL_CLASSES = frozenset({"R", "AL"})
 

@@ -5,14 +5,14 @@ from typing import Literal
 
 from pydantic import Field, field_validator
 
-from nodes.api import Node, NodeParams, file_param
-from nodes.errors import NodeError
-from nodes.l10n.catalogs import catalogs_for, load_catalog
-from nodes.l10n.glossary import protect, restore, terms_for_locale
-from nodes.l10n.locales import parse_locale, same_language
-from nodes.l10n.mt_backends import make_translator
-from nodes.l10n.script import TRANSLATABLE_FIELDS, load_script_file, map_leaves, string_leaves
-from nodes.ports import Input, Output, PortKind
+from reelgraph.nodes.api import Node, NodeParams, file_param
+from reelgraph.nodes.errors import NodeError
+from reelgraph.nodes.l10n.catalogs import catalogs_for, load_catalog
+from reelgraph.nodes.l10n.glossary import protect, restore, terms_for_locale
+from reelgraph.nodes.l10n.locales import parse_locale, same_language
+from reelgraph.nodes.l10n.mt_backends import make_translator
+from reelgraph.nodes.l10n.script import TRANSLATABLE_FIELDS, load_script_file, map_leaves, string_leaves
+from reelgraph.nodes.ports import Input, Output, PortKind
 
 
 class Translate(Node):

@@ -16,8 +16,8 @@ from pathlib import Path
 
 import numpy as np
 
-from nodes.errors import NodeError
-from nodes.l10n.locales import parse_locale
+from reelgraph.nodes.errors import NodeError
+from reelgraph.nodes.l10n.locales import parse_locale
 
 
 @dataclass

@@ -7,12 +7,12 @@ from collections.abc import Callable
 import numpy as np
 from pydantic import Field
 
-from nodes.api import Node, NodeParams
-from nodes.errors import NodeError
-from nodes.l10n.script import Script, script_of_document
-from nodes.l10n.tts import SpeechSynthesizer
-from nodes.ports import Input, Output, PortKind
-from nodes.values import MediaFile
+from reelgraph.nodes.api import Node, NodeParams
+from reelgraph.nodes.errors import NodeError
+from reelgraph.nodes.l10n.script import Script, script_of_document
+from reelgraph.nodes.l10n.tts import SpeechSynthesizer
+from reelgraph.nodes.ports import Input, Output, PortKind
+from reelgraph.nodes.values import MediaFile
 
 
 def _silence(wav: wave.Wave_write, seconds: float) -> None:
@@ -83,7 +83,7 @@ class Voiceover(Node):
         scene_padding: float = Field(0.6, ge=0, le=30, description="Silence after a scene's speech, seconds")
 
     def run(self, ctx, inputs, params):
-        from nodes.l10n.tts import EspeakNg
+        from reelgraph.nodes.l10n.tts import EspeakNg
 
         script, language = script_of_document(inputs["script"])
         synthesizer = EspeakNg(language, scratch_path=ctx.scratch_path, voice=params.voice,

@@ -5,11 +5,11 @@ from typing import Literal
 
 from pydantic import Field, field_validator
 
-from nodes.api import Node, NodeParams
-from nodes.errors import NodeError
-from nodes.motion.camera_path import CameraKeyframe, Easing, misordered_keyframe
-from nodes.ports import Input, Output, PortKind
-from nodes.values import Frames
+from reelgraph.nodes.api import Node, NodeParams
+from reelgraph.nodes.errors import NodeError
+from reelgraph.nodes.motion.camera_path import CameraKeyframe, Easing, misordered_keyframe
+from reelgraph.nodes.ports import Input, Output, PortKind
+from reelgraph.nodes.values import Frames
 
 
 class CameraMove(Node):
@@ -58,8 +58,8 @@ class CameraMove(Node):
     def run(self, ctx, inputs, params):
         import numpy as np
 
-        from nodes.motion.camera_path import CameraPath, SlideTimeline, frame_position
-        from nodes.motion.camera_render import PictureView, render_layers
+        from reelgraph.nodes.motion.camera_path import CameraPath, SlideTimeline, frame_position
+        from reelgraph.nodes.motion.camera_render import PictureView, render_layers
 
         pictures = inputs.get("images") or []
         if not pictures:

@@ -17,7 +17,7 @@ import math
 import cv2
 import numpy as np
 
-from nodes.motion.camera_path import CameraPath, CameraPose, Layer
+from reelgraph.nodes.motion.camera_path import CameraPath, CameraPose, Layer
 
 RESAMPLING = {"bilinear": cv2.INTER_LINEAR, "bicubic": cv2.INTER_CUBIC, "lanczos": cv2.INTER_LANCZOS4}
 BORDERS = {"reflect": cv2.BORDER_REFLECT, "replicate": cv2.BORDER_REPLICATE, "black": cv2.BORDER_CONSTANT}

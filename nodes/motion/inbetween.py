@@ -17,7 +17,7 @@ from __future__ import annotations
 import cv2
 import numpy as np
 
-from nodes.motion.optical_flow import (FlowEstimator, backward_warp, displacement_to_time, leaves_frame,
+from reelgraph.nodes.motion.optical_flow import (FlowEstimator, backward_warp, displacement_to_time, leaves_frame,
                                        occlusion, pixel_grid, sample, upscale_displacement)
 
 # Above this share of pixels with no counterpart in the other frame, the neighbours are taken to

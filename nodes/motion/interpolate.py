@@ -5,10 +5,10 @@ from typing import Literal
 
 from pydantic import Field
 
-from nodes.api import Node, NodeParams
-from nodes.errors import NodeError
-from nodes.ports import Input, Output, PortKind
-from nodes.values import Frames
+from reelgraph.nodes.api import Node, NodeParams
+from reelgraph.nodes.errors import NodeError
+from reelgraph.nodes.ports import Input, Output, PortKind
+from reelgraph.nodes.values import Frames
 
 
 class FramesInterpolate(Node):
@@ -37,11 +37,11 @@ class FramesInterpolate(Node):
                                   description="Resolution flow is computed at, relative to the frames")
 
     def run(self, ctx, inputs, params):
-        from nodes.motion.retiming import exact_rate, output_count, retimed
+        from reelgraph.nodes.motion.retiming import exact_rate, output_count, retimed
 
         frames: Frames = inputs["frames"]
         if params.method == "flow":
-            from nodes.motion.optical_flow import MIN_FLOW_SIDE
+            from reelgraph.nodes.motion.optical_flow import MIN_FLOW_SIDE
 
             if max(frames.width, frames.height) < MIN_FLOW_SIDE:
                 raise NodeError(f"{frames.width}x{frames.height} frames are too small for optical flow "
@@ -66,8 +66,8 @@ class FramesInterpolate(Node):
     @staticmethod
     def _pair_maker(params):
         """A factory of in-between makers; a frame's flow image is prepared once, not per pair."""
-        from nodes.motion.inbetween import BlendedPair, FlowPair
-        from nodes.motion.optical_flow import FlowEstimator
+        from reelgraph.nodes.motion.inbetween import BlendedPair, FlowPair
+        from reelgraph.nodes.motion.optical_flow import FlowEstimator
 
         if params.method == "blend":
             return BlendedPair

@@ -7,10 +7,10 @@ from typing import Literal
 
 from pydantic import Field
 
-from nodes.api import Node, NodeParams, file_param
-from nodes.errors import NodeError
-from nodes.ports import Input, Output, PortKind
-from nodes.values import MediaFile
+from reelgraph.nodes.api import Node, NodeParams, file_param
+from reelgraph.nodes.errors import NodeError
+from reelgraph.nodes.ports import Input, Output, PortKind
+from reelgraph.nodes.values import MediaFile
 
 KEY_ENV, CERT_ENV = "REELGRAPH_C2PA_KEY", "REELGRAPH_C2PA_CERT"
 DigitalSourceType = Literal["trainedAlgorithmicMedia", "compositeWithTrainedAlgorithmicMedia",
@@ -75,8 +75,8 @@ class ProvenanceSign(Node):
     def run(self, ctx, inputs, params):
         import c2pa
 
-        from nodes.provenance.credentials import CredentialError, load_credentials
-        from nodes.provenance.manifest import build_manifest, embedded_lineage
+        from reelgraph.nodes.provenance.credentials import CredentialError, load_credentials
+        from reelgraph.nodes.provenance.manifest import build_manifest, embedded_lineage
 
         video: MediaFile = inputs["video"]
         key_path = credential_path(ctx, params.key, "key", KEY_ENV)

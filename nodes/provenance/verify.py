@@ -12,7 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from nodes.provenance.manifest import LINEAGE_LABEL, read_lineage
+from reelgraph.nodes.provenance.manifest import LINEAGE_LABEL, read_lineage
 
 # Failure codes that say who signed is not trusted here, not that anything was altered.
 TRUST_CODES = frozenset({"signingCredential.untrusted", "timeStamp.untrusted"})

@@ -3,11 +3,11 @@ from __future__ import annotations
 
 from pydantic import Field, field_validator
 
-from nodes.api import Node, NodeParams
-from nodes.errors import NodeError
-from nodes.ports import Input, Output, PortKind
-from nodes.provenance.watermark_codec import DEFAULT_STRENGTH, MIN_PIXELS, PAYLOAD_BYTES, Method, mark_bits
-from nodes.values import Frames
+from reelgraph.nodes.api import Node, NodeParams
+from reelgraph.nodes.errors import NodeError
+from reelgraph.nodes.ports import Input, Output, PortKind
+from reelgraph.nodes.provenance.watermark_codec import DEFAULT_STRENGTH, MIN_PIXELS, PAYLOAD_BYTES, Method, mark_bits
+from reelgraph.nodes.values import Frames
 
 
 class ProvenanceWatermark(Node):
@@ -39,7 +39,7 @@ class ProvenanceWatermark(Node):
             return payload
 
     def run(self, ctx, inputs, params):
-        from nodes.provenance.watermark_codec import embed
+        from reelgraph.nodes.provenance.watermark_codec import embed
 
         frames: Frames = inputs["frames"]
         if frames.width * frames.height < MIN_PIXELS:

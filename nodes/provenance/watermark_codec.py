@@ -107,7 +107,7 @@ class Detection:
 
 def read_frames(path: Path, frames: int):
     """The first `frames` frames of the file's video as RGB arrays, decoded by ffmpeg, one at a time."""
-    from nodes.video.probe import probe
+    from reelgraph.nodes.video.probe import probe
 
     stream = next((s for s in probe(path)["streams"] if s.get("codec_type") == "video"), None)
     if stream is None:

@@ -1,4 +1,4 @@
 """Quality: measure generated sequences, and gate a branch on the measurements."""
-from nodes.quality.temporal import TemporalQuality
+from reelgraph.nodes.quality.temporal import TemporalQuality
 
 NODE_TYPES = [TemporalQuality]

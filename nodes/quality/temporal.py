@@ -3,10 +3,10 @@ from __future__ import annotations
 
 from pydantic import Field
 
-from nodes.api import Node, NodeParams
-from nodes.errors import NodeError
-from nodes.ports import Input, Output, PortKind
-from nodes.values import Frames
+from reelgraph.nodes.api import Node, NodeParams
+from reelgraph.nodes.errors import NodeError
+from reelgraph.nodes.ports import Input, Output, PortKind
+from reelgraph.nodes.values import Frames
 
 
 def sub_score(ratio: float) -> float:
@@ -74,7 +74,7 @@ class TemporalQuality(Node):
                                                                "before measuring (speed)")
 
     def run(self, ctx, inputs, params):
-        from nodes.quality.metrics import TemporalMeter
+        from reelgraph.nodes.quality.metrics import TemporalMeter
 
         frames: Frames = inputs["frames"]
         meter = TemporalMeter(max_side=params.max_side)

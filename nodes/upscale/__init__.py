@@ -1,4 +1,4 @@
 """Upscaling frame sequences: Lanczos resampling or learned upscalers loaded with spandrel."""
-from nodes.upscale.node import FramesUpscale
+from reelgraph.nodes.upscale.node import FramesUpscale
 
 NODE_TYPES = [FramesUpscale]

@@ -14,9 +14,9 @@ from typing import Any
 
 import numpy as np
 
-from nodes.context import NodeContext
-from nodes.errors import NodeError
-from nodes.upscale.tiling import RegionUpscaler
+from reelgraph.nodes.context import NodeContext
+from reelgraph.nodes.errors import NodeError
+from reelgraph.nodes.upscale.tiling import RegionUpscaler
 
 SAFETENSORS_SUFFIXES = {".safetensors"}
 PICKLE_SUFFIXES = {".pth", ".pt", ".ckpt", ".bin"}

@@ -6,12 +6,12 @@ from typing import Literal
 import numpy as np
 from pydantic import Field, model_validator
 
-from nodes.api import Node, NodeParams, Resources, file_param
-from nodes.errors import NodeError
-from nodes.ports import Input, Output, PortKind
-from nodes.upscale.learned import cached_upscaler, region_upscaler
-from nodes.upscale.tiling import upscale_tiled
-from nodes.values import Frames
+from reelgraph.nodes.api import Node, NodeParams, Resources, file_param
+from reelgraph.nodes.errors import NodeError
+from reelgraph.nodes.ports import Input, Output, PortKind
+from reelgraph.nodes.upscale.learned import cached_upscaler, region_upscaler
+from reelgraph.nodes.upscale.tiling import upscale_tiled
+from reelgraph.nodes.values import Frames
 
 
 MAX_SIDE = 16384  # pixels per side of an output frame: 16K, 768 MiB per RGB frame

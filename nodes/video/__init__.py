@@ -1,4 +1,4 @@
 """Video: encode frame sequences, soundtracks and subtitles into MP4 files."""
-from nodes.video.encode import VideoEncode
+from reelgraph.nodes.video.encode import VideoEncode
 
 NODE_TYPES = [VideoEncode]

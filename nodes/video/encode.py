@@ -8,14 +8,14 @@ from typing import Literal
 
 from pydantic import Field
 
-from nodes.api import Node, NodeParams, Resources
-from nodes.errors import NodeError
-from nodes.ports import Input, Output, PortKind
-from nodes.values import Frames, MediaFile, Subtitles
-from nodes.video.ffmpeg_pipe import pipe_frames
-from nodes.video.languages import mp4_language
-from nodes.video.probe import media_summary
-from nodes.video.srt import write_srt
+from reelgraph.nodes.api import Node, NodeParams, Resources
+from reelgraph.nodes.errors import NodeError
+from reelgraph.nodes.ports import Input, Output, PortKind
+from reelgraph.nodes.values import Frames, MediaFile, Subtitles
+from reelgraph.nodes.video.ffmpeg_pipe import pipe_frames
+from reelgraph.nodes.video.languages import mp4_language
+from reelgraph.nodes.video.probe import media_summary
+from reelgraph.nodes.video.srt import write_srt
 
 X264_PRESETS = Literal["ultrafast", "superfast", "veryfast", "faster", "fast", "medium", "slow",
                        "slower", "veryslow"]

@@ -17,9 +17,9 @@ from types import TracebackType
 
 import numpy as np
 
-from nodes.codecs import FRAME_CHUNK_BYTES
-from nodes.errors import NodeError
-from nodes.values import Frames
+from reelgraph.nodes.codecs import FRAME_CHUNK_BYTES
+from reelgraph.nodes.errors import NodeError
+from reelgraph.nodes.values import Frames
 
 STDERR_TAIL_BYTES = 8 * 1024
 

@@ -9,8 +9,8 @@ import subprocess
 from fractions import Fraction
 from pathlib import Path
 
-from nodes.errors import NodeError
-from nodes.video.ffmpeg_pipe import require_binary
+from reelgraph.nodes.errors import NodeError
+from reelgraph.nodes.video.ffmpeg_pipe import require_binary
 
 
 def probe(path: Path) -> dict:

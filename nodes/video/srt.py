@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from nodes.values import Subtitles
+from reelgraph.nodes.values import Subtitles
 
 
 def srt_timestamp(seconds: float) -> str:

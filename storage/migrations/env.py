@@ -1,7 +1,7 @@
 """Alembic environment: migrations run on the connection storage.db hands over."""
 from alembic import context
 
-from storage.models import Base
+from reelgraph.storage.models import Base
 
 connection = context.config.attributes["connection"]
 context.configure(connection=connection, target_metadata=Base.metadata,

@@ -10,7 +10,7 @@ from pathlib import Path
 
 from pydantic import Field
 
-from nodes import Input, Node, NodeError, NodeParams, Output, PortKind, Resources
+from reelgraph.nodes import Input, Node, NodeError, NodeParams, Output, PortKind, Resources
 
 
 class Fail(Node):
