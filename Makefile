@@ -13,7 +13,9 @@ SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 # another package would be a multi-GB CUDA download.
 TORCH := torch==2.14.1 torchvision==0.29.1
 
-.PHONY: install dev demo test lint bench schemas clean
+WEB := flows/studio/web
+
+.PHONY: install dev ui demo test lint bench schemas clean
 
 install: $(VENV)/.runtime
 dev: $(VENV)/.dev
@@ -36,8 +38,16 @@ $(VENV)/.dev: $(VENV)/.runtime
 	$(PIP) install -q -e '.[dev]'
 	@touch $@
 
+# The studio's web editor (React + React Flow), built by esbuild into flows/studio/static/, which
+# `reelgraph ui` serves at / (package data; not committed). Needs Node >= 18 and npm.
+ui: $(WEB)/node_modules/.package-lock.json
+	cd $(WEB) && node build.mjs
+
+$(WEB)/node_modules/.package-lock.json: $(WEB)/package-lock.json $(WEB)/package.json
+	cd $(WEB) && npm ci --no-audit --no-fund --loglevel=error
+
 # The main job: every example graph rendered into out/ (a second `make demo` is all cache hits).
-demo: install
+demo: install ui
 	$(PYTHON) examples/build_tiny_models.py
 	$(REELGRAPH) run examples/hello.yaml --out out/hello
 	$(REELGRAPH) run examples/explainer.yaml --out out/explainer
@@ -45,7 +55,7 @@ demo: install
 	$(REELGRAPH) run examples/keyframes_tiny.yaml --out out/keyframes_tiny
 	@echo "rendered into out/: $$(find out -type f | wc -l) files"
 
-test: dev
+test: dev ui
 	$(VENV)/bin/pytest
 
 lint: dev
@@ -60,4 +70,4 @@ schemas: install
 	$(PYTHON) -m reelgraph.ui_schemas.generate ui_schemas
 
 clean:
-	rm -rf .reelgraph out
+	rm -rf .reelgraph out flows/studio/static

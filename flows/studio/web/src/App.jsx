@@ -1,0 +1,82 @@
+// The studio editor: palette | canvas | side panel (node, matrix, queue, files).
+import { useEffect, useState } from "react";
+import { ReactFlowProvider } from "@xyflow/react";
+import { Canvas } from "./Canvas.jsx";
+import { FilesPanel } from "./FilesPanel.jsx";
+import { Inspector } from "./Inspector.jsx";
+import { MatrixPanel } from "./MatrixPanel.jsx";
+import { Palette } from "./Palette.jsx";
+import { QueuePanel } from "./QueuePanel.jsx";
+import { loadTypes, openDocument, readLocation, restoreRun, validateOnEdit } from "./session.js";
+import { Shortcuts } from "./Shortcuts.jsx";
+import { store, useStore } from "./store.js";
+import { Toolbar } from "./Toolbar.jsx";
+
+const TABS = [["node", "Node"], ["matrix", "Matrix"], ["queue", "Queue"], ["files", "Files"]];
+
+export function App() {
+  const [tab, setTab] = useState("node");
+  const auth = useStore((s) => s.auth);
+  const selected = useStore((s) => s.selected);
+  useEffect(() => { if (selected) setTab("node"); }, [selected]);
+  useEffect(() => {
+    const stop = validateOnEdit();
+    (async () => {
+      await loadTypes();
+      const { path, run } = readLocation();
+      if (path && (await openDocument(path)) && run) await restoreRun(run);
+      if (!path) setTab("files");
+    })();
+    const warn = (event) => { if (store.get().dirty) event.preventDefault(); };
+    window.addEventListener("beforeunload", warn);
+    return () => { stop(); window.removeEventListener("beforeunload", warn); };
+  }, []);
+  if (!auth) return <LoginNeeded />;
+  return (
+    <ReactFlowProvider>
+      <Shortcuts />
+      <div className="app">
+        <Toolbar onShowFiles={() => setTab("files")} />
+        <div className="workspace">
+          <Palette />
+          <Canvas />
+          <aside className="side">
+            <nav className="tabs">
+              {TABS.map(([key, label]) => (
+                <button key={key} className={tab === key ? "on" : ""} onClick={() => setTab(key)} data-tab={key}>{label}</button>
+              ))}
+            </nav>
+            <div className="side-body">
+              {tab === "node" && <Inspector />}
+              {tab === "matrix" && <MatrixPanel />}
+              {tab === "queue" && <QueuePanel />}
+              {tab === "files" && <FilesPanel />}
+            </div>
+          </aside>
+        </div>
+        <Notice />
+      </div>
+    </ReactFlowProvider>
+  );
+}
+
+function Notice() {
+  const notice = useStore((s) => s.notice);
+  useEffect(() => {
+    if (!notice) return undefined;
+    const timer = setTimeout(() => store.set({ notice: null }), notice.kind === "error" ? 8000 : 3000);
+    return () => clearTimeout(timer);
+  }, [notice]);
+  if (!notice) return null;
+  return <div className={`toast ${notice.kind}`} role="status" onClick={() => store.set({ notice: null })}>{notice.text}</div>;
+}
+
+function LoginNeeded() {
+  return (
+    <div className="login-needed">
+      <h1>reelgraph studio</h1>
+      <p>This browser is not signed in. Open the login link that <code>reelgraph ui</code> printed when it started
+        (it carries the token from <code>REELGRAPH_UI_TOKEN</code> or <code>.reelgraph/ui-token</code>).</p>
+    </div>
+  );
+}

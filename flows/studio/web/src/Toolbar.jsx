@@ -1,0 +1,37 @@
+// The top bar: the document, save, undo/redo, run and the watched run's state.
+import { cancelCurrentRun, runDocument, saveDocument } from "./session.js";
+import { editDocument, redo, undo, useStore } from "./store.js";
+
+export function Toolbar({ onShowFiles }) {
+  const name = useStore((s) => s.doc.name);
+  const path = useStore((s) => s.path);
+  const dirty = useStore((s) => s.dirty);
+  const issues = useStore((s) => s.issues);
+  const canUndo = useStore((s) => s.past.length > 0);
+  const canRedo = useStore((s) => s.future.length > 0);
+  const run = useStore((s) => s.run);
+  const active = run && (run.status === "queued" || run.status === "running");
+  return (
+    <header className="toolbar">
+      <span className="brand">reelgraph<span className="muted"> studio</span></span>
+      <input className="doc-name" value={name} title="The graph's name"
+        onChange={(e) => editDocument((d) => ({ ...d, name: e.target.value }), "name")} />
+      <button className="link path" onClick={onShowFiles} title="Open, save as, revisions">
+        {path || "not saved"}{dirty ? " •" : ""}</button>
+      <button onClick={() => (path ? saveDocument() : onShowFiles())} title="Save (Ctrl+S)">Save</button>
+      <button onClick={undo} disabled={!canUndo} title="Undo (Ctrl+Z)">↶</button>
+      <button onClick={redo} disabled={!canRedo} title="Redo (Ctrl+Shift+Z)">↷</button>
+      <span className={`issues-count${issues.length ? " bad" : " good"}`} data-testid="issues-count"
+        title={issues.map((i) => `${i.node ? i.node + ": " : ""}${i.message}`).join("\n")}>
+        {issues.length ? `${issues.length} issue${issues.length > 1 ? "s" : ""}` : "valid"}</span>
+      <span className="spacer" />
+      {run && (
+        <span className={`run-status ${run.status}`} data-testid="run-status" data-run={run.run_id}>
+          run {run.run_id.slice(0, 8)}: {run.status}{run.status === "queued" && run.position ? ` (#${run.position} in the queue)` : ""}
+        </span>
+      )}
+      {active && <button onClick={cancelCurrentRun}>Cancel</button>}
+      <button className="primary" onClick={() => runDocument()} disabled={issues.length > 0} title="Run (Ctrl+Enter)">▶ Run</button>
+    </header>
+  );
+}
