@@ -46,6 +46,9 @@ class GraphDocument(BaseModel):
         default_factory=dict,
         description="Variables to fan out over; a node using ${var} runs once per value")
     nodes: dict[str, NodeSpec] = Field(description="Node id -> node")
+    ui: dict[str, Any] = Field(
+        default_factory=dict,
+        description="Editor state (node positions, viewport); cache keys, the graph hash and planning ignore it")
 
 
 # A document is a JSON tree: these bounds keep hostile ones (alias bombs, self-referencing aliases,

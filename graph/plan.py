@@ -78,7 +78,10 @@ class Plan:
 
 
 def graph_hash(document: dict) -> str:
-    return hashlib.sha256(canonical_json(document)).hexdigest()
+    """The document's identity. The editor's `ui:` block (node positions) is not part of it:
+    moving a node in the studio changes neither the graph nor any cache key."""
+    meaningful = {key: value for key, value in document.items() if key != "ui"}
+    return hashlib.sha256(canonical_json(meaningful)).hexdigest()
 
 
 def _base_order(document: GraphDocument) -> list[str]:

@@ -51,6 +51,9 @@ def check_structure(raw: dict) -> tuple[GraphDocument | None, list[ValidationIss
             field="reelgraph"))
     for key in sorted(set(map(str, raw)) - TOP_LEVEL_KEYS):
         issues.append(ValidationIssue("invalid_document", f"unknown top-level key '{key}'", field=key))
+    if not isinstance(raw.get("ui", {}), dict):
+        issues.append(ValidationIssue("invalid_document", "'ui' must be a mapping (editor state such as node "
+                                      "positions)", field="ui"))
     name = raw.get("name")
     if not isinstance(name, str) or not name.strip():
         issues.append(ValidationIssue("invalid_document", "the graph needs a non-empty 'name'", field="name"))

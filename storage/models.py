@@ -1,4 +1,5 @@
-"""The database schema: graphs, runs, node runs, artifacts, node outputs, schedules.
+"""The database schema: graphs, runs, node runs, artifacts, node outputs, schedules, and the
+studio's queue fields, run events and graph revisions.
 
 Alembic migrations (storage/migrations) create these tables; a test checks that the migrations
 and these models agree.
@@ -7,7 +8,8 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import JSON, BigInteger, DateTime, ForeignKey, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy import (JSON, BigInteger, Boolean, DateTime, ForeignKey, Index, Integer, String, Text, UniqueConstraint,
+                        false)
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 SHA256 = String(64)
@@ -28,11 +30,12 @@ class GraphRecord(Base):
 
 class RunRecord(Base):
     __tablename__ = "runs"
+    __table_args__ = (Index("ix_runs_queue", "status", "priority", "created_at"),)
 
     id: Mapped[str] = mapped_column(String(32), primary_key=True)
     graph_id: Mapped[str] = mapped_column(ForeignKey("graphs.id"), index=True)
     engine: Mapped[str] = mapped_column(String(32))
-    status: Mapped[str] = mapped_column(String(16))  # pending, running, succeeded, failed
+    status: Mapped[str] = mapped_column(String(16))  # queued, pending, running, succeeded, failed, cancelled...
     workspace: Mapped[str] = mapped_column(Text)
     store_uri: Mapped[str] = mapped_column(Text)
     overrides: Mapped[list] = mapped_column(JSON)
@@ -43,6 +46,14 @@ class RunRecord(Base):
     started_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     finished_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     error: Mapped[str | None] = mapped_column(Text)
+    # The studio's queue: higher priority first, then oldest; the worker that claimed the run
+    # keeps heartbeat_at fresh, so a run whose worker died goes back to the queue.
+    priority: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    claimed_by: Mapped[str | None] = mapped_column(String(256))
+    claimed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    heartbeat_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    cancel_requested: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    submitted_by: Mapped[str | None] = mapped_column(String(256))
 
 
 class NodeRunRecord(Base):
@@ -121,3 +132,42 @@ class CacheLeaseRecord(Base):
     node_run_id: Mapped[int] = mapped_column(Integer)
     holder: Mapped[str] = mapped_column(String(256))
     expires_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+EVENT_ID = BigInteger().with_variant(Integer(), "sqlite")  # SQLite auto-increments INTEGER keys only
+
+
+class RunEventRecord(Base):
+    """One event of a run (or of the queue, run_id NULL), in the order written: the SSE stream's
+    `id:` is this row's id, so a client reconnecting with Last-Event-ID resumes exactly."""
+
+    __tablename__ = "run_events"
+    __table_args__ = (Index("ix_run_events_run_id_id", "run_id", "id"),)
+
+    id: Mapped[int] = mapped_column(EVENT_ID, primary_key=True, autoincrement=True)
+    run_id: Mapped[str | None] = mapped_column(String(32))
+    kind: Mapped[str] = mapped_column(String(32))
+    data: Mapped[dict] = mapped_column(JSON)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class GraphRevisionRecord(Base):
+    """Each saved version of a graph file in the studio's graphs folder."""
+
+    __tablename__ = "graph_revisions"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    path: Mapped[str] = mapped_column(String(1024), index=True)
+    sha256: Mapped[str] = mapped_column(SHA256)
+    content: Mapped[str] = mapped_column(Text)
+    saved_by: Mapped[str | None] = mapped_column(String(256))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class QueueSettingRecord(Base):
+    """Queue-wide switches (`paused`), shared by every server and worker on the database."""
+
+    __tablename__ = "queue_settings"
+
+    name: Mapped[str] = mapped_column(String(64), primary_key=True)
+    value: Mapped[str] = mapped_column(String(256))

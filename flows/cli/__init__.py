@@ -7,7 +7,7 @@ import sys
 import typer
 from sqlalchemy.exc import OperationalError, ProgrammingError
 
-from reelgraph.flows.cli import inspect_commands, provenance_commands, run_commands, schedule_commands
+from reelgraph.flows.cli import inspect_commands, provenance_commands, run_commands, schedule_commands, studio_commands
 from reelgraph.flows.cli.common import EXIT_FAILED, err_console
 
 app = typer.Typer(name="reelgraph", help="Node-graph orchestration for AI video production.",
@@ -18,6 +18,8 @@ app.command()(run_commands.run)
 app.command()(run_commands.resume)
 app.command()(schedule_commands.schedule)
 app.command()(schedule_commands.serve)
+app.command()(studio_commands.ui)
+app.command()(studio_commands.worker)
 app.add_typer(schedule_commands.schedules_app, name="schedules")
 app.add_typer(inspect_commands.runs_app, name="runs")
 app.add_typer(inspect_commands.artifacts_app, name="artifacts")

@@ -15,6 +15,7 @@ from reelgraph.flows.cli.common import (EXIT_FAILED, EXIT_INVALID, EXIT_OK, DbOp
 from reelgraph.flows.cli.progress import RunProgress
 from reelgraph.flows.engines import engine_names, make_engine
 from reelgraph.flows.export import export_final_outputs
+from reelgraph.flows.plan_report import plan_report
 from reelgraph.flows.results import run_result
 from reelgraph.flows.runtime import Runtime, open_runtime
 from reelgraph.graph import GraphInvalid, load_plan
@@ -60,16 +61,10 @@ def plan(file: FileArgument, set_: SetOption = None, target: TargetOption = None
         graph_plan = load_plan(file, overrides=set_ or [], targets=target or [])
     except GraphInvalid as error:
         report_invalid(error, as_json=json_output)
-    runtime = open_runtime(db, store)
-    hits = session.usable_cache_hits(runtime, [n.cache_key for n in graph_plan.nodes.values()])
-    rows = []
-    for node in graph_plan.nodes.values():
-        cached = node.deterministic and node.cache_key in hits
-        rows.append({"node": node.id, "type": node.type, "cache_key": node.cache_key,
-                     "action": "cached" if cached else "run",
-                     "inputs": {port: f"{up}.{up_port}" for port, (up, up_port) in node.inputs.items()}})
+    report = plan_report(open_runtime(db, store), graph_plan)
+    rows = report["nodes"]
     if json_output:
-        print_json({"graph": graph_plan.name, "graph_hash": graph_plan.graph_hash, "nodes": rows})
+        print_json(report)
         return
     table = Table(title=f"{graph_plan.name}: {len(rows)} nodes")
     for column in ("node", "type", "cache key", "action"):
