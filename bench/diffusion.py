@@ -39,7 +39,7 @@ def timed_runs(ctx: NodeContext, node_type: str, params: dict, inputs: dict, run
     seconds = []
     for _ in range(runs):
         started = time.perf_counter()
-        outputs = node.run(ctx, inputs, parsed)
+        outputs = node.run(ctx, parsed, **inputs)
         if "frames" in outputs:
             list(outputs["frames"])  # frames are lazy: count their conversion
         seconds.append(time.perf_counter() - started)

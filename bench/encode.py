@@ -40,7 +40,7 @@ def encode_with_node(frames: Frames, workdir: Path, crf: int, preset: str) -> tu
     ctx = NodeContext(node_id="bench", run_id="bench", store=LocalArtifactStore(workdir / "store"),
                       workspace=Workspace(workdir))
     started = time.perf_counter()
-    video = VideoEncode().run(ctx, {"frames": frames}, VideoEncode.Params(crf=crf, preset=preset))["video"]
+    video = VideoEncode().run(ctx, VideoEncode.Params(crf=crf, preset=preset), frames=frames)["video"]
     return time.perf_counter() - started, video.path
 
 

@@ -101,7 +101,7 @@ def reelgraph(params: dict) -> Callable[[list[np.ndarray]], list[np.ndarray]]:
     ctx = NodeContext("bench", "bench", store=None, workspace=Workspace("."))
 
     def run(frames: list[np.ndarray]) -> list[np.ndarray]:
-        return list(node.run(ctx, {"frames": Frames.from_arrays(frames, fps=12)}, parsed)["frames"])
+        return list(node.run(ctx, parsed, frames=Frames.from_arrays(frames, fps=12))["frames"])
     return run
 
 

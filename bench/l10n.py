@@ -27,7 +27,7 @@ CAMPAIGN = Path(__file__).resolve().parents[1] / "examples" / "campaign"
 
 def timed(node, context, inputs, params):
     start = time.perf_counter()
-    outputs = node.run(context, inputs, node.Params.model_validate(params))
+    outputs = node.run(context, node.Params.model_validate(params), **inputs)
     return outputs, time.perf_counter() - start
 
 

@@ -138,7 +138,7 @@ def _execute(runtime: Runtime, node_run: NodeRunInfo, workspace: Workspace, devi
                           lineage=lambda: node_lineage(runtime, node_run.run_id, node_run.node_id))
     node = runtime.registry.instance(node_run.type)
     try:
-        values = node.run(context, inputs, params)
+        values = node.run(context, params, **inputs)
     except NodeError as error:
         raise NodeFailure(error.code, str(error), tb.format_exc()) from error
     except (ArtifactCorrupted, ArtifactMissing) as error:  # a streamed input chunk, read mid-run

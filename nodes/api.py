@@ -9,8 +9,13 @@
         class Params(NodeParams):
             width: int = Field(512, ge=1, le=8192, description="Output width in pixels")
 
-        def run(self, ctx, inputs, params):
-            return {"image": inputs["image"].resize((params.width, ...))}
+        def run(self, ctx, params, *, image):
+            return {"image": image.resize((params.width, ...))}
+
+`run` takes the context and the params model, then every input port as a keyword-only argument
+named after the port (optional ports default to None). The class is checked when it is defined
+(`nodes.node_checks`): a `run` that does not match `inputs`, or a node without outputs, fails at
+import with the class and the port named.
 
 The type name and version are part of every cache key: bump `version` whenever outputs change
 for the same inputs and params. Module-level imports of heavy libraries (torch, diffusers) belong
@@ -29,6 +34,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from reelgraph.nodes.workspace import Workspace
 
 from reelgraph.nodes.context import NodeContext
+from reelgraph.nodes.node_checks import check_node_class
 from reelgraph.nodes.ports import Input, Output
 
 FILE_PARAM_FLAG = "x-reelgraph-file"
@@ -69,9 +75,15 @@ class Node(ABC):
     # Attempts after the first when the node raises something other than a NodeError.
     retries: ClassVar[int] = 0
 
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        if not getattr(cls.run, "__isabstractmethod__", False):  # an abstract intermediate base is not a node
+            check_node_class(cls)
+
     @abstractmethod
-    def run(self, ctx: NodeContext, inputs: dict[str, Any], params: Any) -> dict[str, Any]:
-        """Compute the outputs ({port: value}) from the inputs ({port: value}) and params."""
+    def run(self, ctx: NodeContext, params: Any, **inputs: Any) -> dict[str, Any]:
+        """Compute the outputs ({port: value}) from the params and the inputs, which arrive as
+        keyword-only arguments named after the input ports: `def run(self, ctx, params, *, image)`."""
 
     @classmethod
     def description(cls) -> str:

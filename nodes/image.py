@@ -24,7 +24,7 @@ class ImageLoad(Node):
     class Params(NodeParams):
         paths: list[str] = file_param(description="Image files, relative to the graph document", min_length=1)
 
-    def run(self, ctx, inputs, params):
+    def run(self, ctx, params):
         from PIL import Image, UnidentifiedImageError
 
         images = []
@@ -57,10 +57,9 @@ class ImageResize(Node):
         fit: Literal["stretch", "contain", "cover"] = Field(
             "cover", description="stretch: ignore the aspect ratio; contain: letterbox; cover: crop")
 
-    def run(self, ctx, inputs, params):
+    def run(self, ctx, params, *, image):
         from PIL import Image, ImageOps
 
-        image = inputs["image"]
         size = (params.width, params.height)
         if params.fit == "stretch":
             resized = image.resize(size, Image.Resampling.LANCZOS)

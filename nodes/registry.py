@@ -1,5 +1,8 @@
 """The node registry: built-in node types plus third-party packs.
 
+Built-in nodes live in one module or package per domain (nodes/image.py, nodes/l10n/...), each
+exporting a `NODE_TYPES` list; `builtin_node_types` below assembles them.
+
 A pack registers through the `reelgraph.nodes` entry-point group. The entry point names either a
 list of Node classes or a callable returning one:
 
@@ -78,9 +81,16 @@ def _load_entry_points(registry: NodeRegistry) -> None:
             registry.load_errors.append(PackLoadError(entry_point.value, f"{type(error).__name__}: {error}"))
 
 
-def load_registry(*, include_packs: bool = True) -> NodeRegistry:
-    from reelgraph.nodes.builtin import builtin_node_types
+def builtin_node_types() -> list[type[Node]]:
+    """Every built-in node type: the NODE_TYPES list of each domain (nodes/<domain>), in one place.
+    A new domain adds itself here; a new node adds itself to its domain's NODE_TYPES."""
+    from reelgraph.nodes import diffusion, image, l10n, motion, provenance, quality, text, upscale, util, video
 
+    domains = [image, text, util, upscale, video, diffusion, l10n, motion, provenance, quality]
+    return [node_type for domain in domains for node_type in domain.NODE_TYPES]
+
+
+def load_registry(*, include_packs: bool = True) -> NodeRegistry:
     registry = NodeRegistry()
     registry.register_all(builtin_node_types())
     if include_packs:

@@ -46,10 +46,10 @@ class TextTemplate(Node):
         values: dict[str, str | int | float] = Field(default_factory=dict,
                                                      description="Values for the placeholders")
 
-    def run(self, ctx, inputs, params):
+    def run(self, ctx, params, *, text=None):
         values = dict(params.values)
-        if inputs.get("text") is not None:
-            values["text"] = inputs["text"]
+        if text is not None:
+            values["text"] = text
         return {"text": fill_template(params.template, values)}
 
 

@@ -21,7 +21,7 @@ class JsonValue(Node):
     class Params(NodeParams):
         value: Any = Field(None, description="Any JSON value")
 
-    def run(self, ctx, inputs, params):
+    def run(self, ctx, params):
         return {"value": params.value}
 
 
@@ -37,8 +37,7 @@ class NoOp(Node):
     class Params(NodeParams):
         label: str = Field("", description="A free label; changing it changes the cache key")
 
-    def run(self, ctx, inputs, params):
-        value = inputs.get("value")
+    def run(self, ctx, params, *, value=None):
         return {"value": params.label if value is None else value}
 
 
@@ -56,12 +55,12 @@ class Sleep(Node):
         seconds: float = Field(0.1, ge=0, le=3600, description="How long to sleep")
         label: str = Field("", description="A free label")
 
-    def run(self, ctx, inputs, params):
+    def run(self, ctx, params, *, value=None, after=None):
         steps = max(1, int(params.seconds / 0.05))
         for step in range(steps):
             time.sleep(params.seconds / steps)
             ctx.progress(step + 1, steps)
-        return {"value": inputs.get("value") if inputs.get("value") is not None else params.label}
+        return {"value": value if value is not None else params.label}
 
 
 class GpuSleep(Sleep):

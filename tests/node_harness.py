@@ -28,7 +28,7 @@ class NodeHarness:
         cls = default_registry().get(node_type)
         assert cls is not None, f"{node_type} is not registered"
         parsed = cls.Params.model_validate(params or {})
-        outputs = cls().run(self.context(node_type), inputs, parsed)
+        outputs = cls().run(self.context(node_type), parsed, **inputs)
         assert set(outputs) == set(cls.outputs), f"{node_type} returned ports {sorted(outputs)}"
         decoded = {}
         for port, value in outputs.items():

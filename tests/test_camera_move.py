@@ -106,7 +106,7 @@ def test_without_crossfade_pictures_cut(harness):
 def test_a_long_sequence_renders_nothing_until_read(harness):
     node = CameraMove()
     params = CameraMove.Params(seconds=2000 / 24, fps=24, width=1920, height=1080)
-    frames = node.run(harness.context(), {"images": [picture(data.rocket())]}, params)["frames"]
+    frames = node.run(harness.context(), params, images=[picture(data.rocket())])["frames"]
     assert frames.count == 2000
     assert inspect.isgenerator(frames.source())
     assert harness.events == []  # no frame rendered yet

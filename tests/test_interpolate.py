@@ -113,7 +113,7 @@ def test_input_frames_are_streamed_not_gathered(harness):
 
     streamed = Frames(fps=12, width=64, height=64, source=source, count=len(frames))
     node, params = FramesInterpolate(), FramesInterpolate.Params(factor=2)
-    for index, _ in enumerate(node.run(harness.context(), {"frames": streamed}, params)["frames"]):
+    for index, _ in enumerate(node.run(harness.context(), params, frames=streamed)["frames"]):
         # Output frame i lies between input frames i // 2 and i // 2 + 1: no more has been read.
         assert len(pulled) <= index // 2 + 2
 

@@ -50,8 +50,7 @@ class KeyframeGenerate(Node):
     def model_ids(cls, params) -> list[str]:
         return [model_identity(params)]
 
-    def run(self, ctx, inputs, params):
-        embeddings = inputs.get("embeddings")
+    def run(self, ctx, params, *, embeddings=None):
         if embeddings is not None and (params.prompt or params.negative_prompt):
             raise NodeError("both embeddings and a prompt are given", param="prompt",
                             hint="leave prompt and negative_prompt empty when embeddings are connected")

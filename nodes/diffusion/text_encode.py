@@ -34,8 +34,8 @@ class TextEncode(Node):
     def model_ids(cls, params) -> list[str]:
         return [model_identity(params)]
 
-    def run(self, ctx, inputs, params):
-        prompt = inputs.get("prompt") or params.prompt
+    def run(self, ctx, params, *, prompt=None):
+        prompt = prompt or params.prompt
         if not prompt.strip():
             raise NodeError("there is no prompt to encode", param="prompt",
                             hint="set prompt, or connect a text to the prompt input")

@@ -48,8 +48,8 @@ class VideoGenerate(Node):
     def model_ids(cls, params) -> list[str]:
         return [model_identity(params)]
 
-    def run(self, ctx, inputs, params):
-        picture = inputs["image"].convert("RGB")
+    def run(self, ctx, params, *, image):
+        picture = image.convert("RGB")
         resident = load_pipeline(ctx, params, "image_to_video", offload=params.cpu_offload)
         if not {"image", "num_frames"} <= accepted_arguments(resident):
             raise NodeError(f"'{params.model}' is a {type(resident).__name__}, not an image-to-video model",

@@ -59,14 +59,13 @@ class Captions(Node):
         font: str = file_param("", description="A font file to prefer; empty: Noto fonts by script")
         bold: bool = Field(True, description="Prefer bold faces")
 
-    def run(self, ctx, inputs, params):
+    def run(self, ctx, params, *, frames: Frames, subtitles=None, script=None, timing=None):
         from reelgraph.nodes.l10n.caption_overlay import CaptionStyle, blend, render_caption
         from reelgraph.nodes.l10n.fonts import FontChooser
         from reelgraph.nodes.l10n.text_layout import require_raqm
 
         require_raqm()
-        frames: Frames = inputs["frames"]
-        tracks, language = self._tracks(inputs, params)
+        tracks, language = self._tracks(params, subtitles, script, timing)
         font = ctx.resolve_path(params.font, param="font") if params.font else None
         if font is not None and not font.is_file():
             raise NodeError(f"no font file at '{params.font}'", param="font")
@@ -100,15 +99,14 @@ class Captions(Node):
                                  count=frames.count)}
 
     @staticmethod
-    def _tracks(inputs, params) -> tuple[list[tuple[list[Cue], str]], str]:
+    def _tracks(params, subtitles, script, timing) -> tuple[list[tuple[list[Cue], str]], str]:
         tracks, language = [], params.language
-        subtitles = inputs.get("subtitles")
         if subtitles is not None:
             tracks.append((sorted(subtitles.cues, key=lambda c: c.start), params.subtitle_position))
             language = language or (subtitles.language if subtitles.language != "und" else "")
-        if inputs.get("script") is not None:
-            tracks.append((on_screen_cues(inputs["script"], inputs.get("timing")), params.on_screen_position))
-            language = language or script_of_document(inputs["script"])[1]
+        if script is not None:
+            tracks.append((on_screen_cues(script, timing), params.on_screen_position))
+            language = language or script_of_document(script)[1]
         if not tracks:
             raise NodeError("no text to burn in", port="subtitles",
                             hint="connect 'subtitles', or 'script' and 'timing' for the on-screen text")

@@ -52,9 +52,8 @@ class Subtitles(Node):
                                             description="Reading speed: a cue stays up at least chars/this")
         min_cue_seconds: float = Field(0.8, ge=0, le=10, description="Shortest time a cue stays up")
 
-    def run(self, ctx, inputs, params):
-        script, language = script_of_document(inputs["script"])
-        timing = inputs["timing"]
+    def run(self, ctx, params, *, script, timing):
+        script, language = script_of_document(script)
         if not isinstance(timing, dict) or "scenes" not in timing:
             raise NodeError("expected the voice-over's timing", port="timing",
                             hint="connect l10n.voiceover's 'timing' output")

@@ -61,8 +61,8 @@ class Translate(Node):
             parse_locale(value)  # raises ValueError, which pydantic reports against the param
             return value
 
-    def run(self, ctx, inputs, params):
-        content, paths_and_texts = self._content(ctx, inputs, params)
+    def run(self, ctx, params, *, strings=None):
+        content, paths_and_texts = self._content(ctx, strings, params)
         target = parse_locale(params.target).tag
         sources = list(dict.fromkeys(text for _, text in paths_and_texts if text.strip()))  # document order
         translated = self._translate(ctx, sources, params, target)
@@ -77,8 +77,7 @@ class Translate(Node):
         return {"script": {"language": target, "source_language": parse_locale(params.source).tag,
                            "script": result, "strings": strings}}
 
-    def _content(self, ctx, inputs, params):
-        given = inputs.get("strings")
+    def _content(self, ctx, given, params):
         if params.script and given is not None:
             raise NodeError("both a script file and a 'strings' input are given", param="script",
                             hint="translate one of them per node")

@@ -82,10 +82,10 @@ class Voiceover(Node):
         line_pause: float = Field(0.3, ge=0, le=10, description="Silence between lines of a scene, seconds")
         scene_padding: float = Field(0.6, ge=0, le=30, description="Silence after a scene's speech, seconds")
 
-    def run(self, ctx, inputs, params):
+    def run(self, ctx, params, *, script):
         from reelgraph.nodes.l10n.tts import EspeakNg
 
-        script, language = script_of_document(inputs["script"])
+        script, language = script_of_document(script)
         synthesizer = EspeakNg(language, scratch_path=ctx.scratch_path, voice=params.voice,
                                words_per_minute=params.words_per_minute, pitch=params.pitch)
         sample_rate = synthesizer.sample_rate

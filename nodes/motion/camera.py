@@ -55,13 +55,13 @@ class CameraMove(Node):
                                  "'at' positions must not decrease")
             return path
 
-    def run(self, ctx, inputs, params):
+    def run(self, ctx, params, *, images):
         import numpy as np
 
         from reelgraph.nodes.motion.camera_path import CameraPath, SlideTimeline, frame_position
         from reelgraph.nodes.motion.camera_render import PictureView, render_layers
 
-        pictures = inputs.get("images") or []
+        pictures = images or []
         if not pictures:
             raise NodeError("no pictures to film", port="images", hint="connect a node that outputs images")
         timeline = SlideTimeline(len(pictures), params.seconds, params.crossfade,

@@ -36,10 +36,9 @@ class FramesInterpolate(Node):
         flow_scale: float = Field(0.5, ge=0.125, le=1.0,
                                   description="Resolution flow is computed at, relative to the frames")
 
-    def run(self, ctx, inputs, params):
+    def run(self, ctx, params, *, frames: Frames):
         from reelgraph.nodes.motion.retiming import exact_rate, output_count, retimed
 
-        frames: Frames = inputs["frames"]
         if params.method == "flow":
             from reelgraph.nodes.motion.optical_flow import MIN_FLOW_SIDE
 

@@ -72,13 +72,12 @@ class ProvenanceSign(Node):
         timestamp_url: str | None = Field(None, description="RFC 3161 time-stamp authority URL; empty: sign "
                                                             "offline, without a trusted time")
 
-    def run(self, ctx, inputs, params):
+    def run(self, ctx, params, *, video: MediaFile):
         import c2pa
 
         from reelgraph.nodes.provenance.credentials import CredentialError, load_credentials
         from reelgraph.nodes.provenance.manifest import build_manifest, embedded_lineage
 
-        video: MediaFile = inputs["video"]
         key_path = credential_path(ctx, params.key, "key", KEY_ENV)
         chain_path = credential_path(ctx, params.certificate, "certificate", CERT_ENV)
         try:

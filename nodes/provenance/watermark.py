@@ -38,10 +38,9 @@ class ProvenanceWatermark(Node):
                 mark_bits(payload)  # raises ValueError with the reason
             return payload
 
-    def run(self, ctx, inputs, params):
+    def run(self, ctx, params, *, frames: Frames):
         from reelgraph.nodes.provenance.watermark_codec import embed
 
-        frames: Frames = inputs["frames"]
         if frames.width * frames.height < MIN_PIXELS:
             raise NodeError(f"frames of {frames.width}x{frames.height} are too small to carry a watermark",
                             port="frames", hint=f"upscale to at least {MIN_PIXELS} pixels (e.g. 256x256, "

@@ -73,10 +73,9 @@ class TemporalQuality(Node):
         max_side: int = Field(512, ge=32, le=4096, description="Frames are shrunk to this longer side "
                                                                "before measuring (speed)")
 
-    def run(self, ctx, inputs, params):
+    def run(self, ctx, params, *, frames: Frames):
         from reelgraph.nodes.quality.metrics import TemporalMeter
 
-        frames: Frames = inputs["frames"]
         meter = TemporalMeter(max_side=params.max_side)
         report_every = max(1, (frames.count or 100) // 100)
         for frame in frames:

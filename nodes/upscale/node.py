@@ -85,8 +85,7 @@ class FramesUpscale(Node):
     def resources_for(cls, params) -> Resources:
         return Resources(gpus=1, cpus=1) if params.method == "model" else cls.resources
 
-    def run(self, ctx, inputs, params):
-        frames: Frames = inputs["frames"]
+    def run(self, ctx, params, *, frames: Frames):
         if params.method == "model":
             weights = ctx.resolve_path(params.weights, param="weights")
             model = cached_upscaler(ctx, weights, param="weights")

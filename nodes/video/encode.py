@@ -118,10 +118,8 @@ class VideoEncode(Node):
         title: str = Field("", max_length=1000, description="Title metadata of the file")
         comment: str = Field("", max_length=10_000, description="Comment metadata of the file")
 
-    def run(self, ctx, inputs, params):
-        frames: Frames = inputs["frames"]
-        audio: MediaFile | None = inputs.get("audio")
-        subtitles: Subtitles | None = inputs.get("subtitles")
+    def run(self, ctx, params, *, frames: Frames, audio: MediaFile | None = None,
+            subtitles: Subtitles | None = None):
         audio_track = subtitle_track = None
         if audio is not None:
             tag = params.audio_language or audio.meta.get("language")

@@ -23,7 +23,7 @@ class Fail(Node):
     class Params(NodeParams):
         message: str = Field("this node always fails", description="The error message")
 
-    def run(self, ctx, inputs, params):
+    def run(self, ctx, params, *, value=None):
         raise NodeError(params.message, param="message", hint="remove this node")
 
 
@@ -38,12 +38,12 @@ class FailOnce(Node):
     class Params(NodeParams):
         marker: str = Field(description="A file that, once present, lets the node succeed")
 
-    def run(self, ctx, inputs, params):
+    def run(self, ctx, params, *, value=None):
         marker = Path(params.marker)
         if not marker.exists():
             marker.write_text("failed once")
             raise RuntimeError("transient failure")
-        return {"value": inputs.get("value") or "recovered"}
+        return {"value": value or "recovered"}
 
 
 class Retried(FailOnce):
@@ -58,7 +58,7 @@ class RandomValue(Node):
     deterministic = False
     outputs = {"value": Output(PortKind.JSON)}
 
-    def run(self, ctx, inputs, params):
+    def run(self, ctx, params):
         return {"value": random.random()}
 
 
@@ -75,7 +75,7 @@ class CountCalls(Node):
         seconds: float = Field(0, description="Sleep this long first: a window for races")
         pid_file: str = Field("", description="Write the executing process id here first")
 
-    def run(self, ctx, inputs, params):
+    def run(self, ctx, params, *, value=None):
         import time
 
         if params.pid_file:
@@ -83,7 +83,7 @@ class CountCalls(Node):
         time.sleep(params.seconds)
         with open(params.log, "a") as handle:
             handle.write(f"{ctx.node_id} {os.getpid()}\n")
-        return {"value": inputs.get("value") if inputs.get("value") is not None else params.label}
+        return {"value": value if value is not None else params.label}
 
 
 NODE_TYPES = [Fail, FailOnce, Retried, RandomValue, CountCalls]
@@ -104,7 +104,7 @@ class ModelUser(Node):
     def model_ids(cls, params):
         return [params.model]
 
-    def run(self, ctx, inputs, params):
+    def run(self, ctx, params):
         from safetensors.numpy import load_file
 
         weights = ctx.models.get(("testpack", params.model), lambda: load_file(params.model))
