@@ -139,9 +139,14 @@ def test_graphs_save_with_if_match_keep_comments_and_refuse_stale_writes(studio,
 
 def test_the_ui_block_changes_no_key_and_no_plan(studio):
     document = studio.client.get("/api/v1/graphs/hello.yaml").json()["document"]
-    plain = studio.client.post("/api/v1/plan", json=document).json()
-    with_ui = studio.client.post("/api/v1/plan", json={**document, "ui": {"nodes": {"thumb": {"x": 1, "y": 2}}}}).json()
-    assert plain == with_ui
+    plain = studio.client.post("/api/v1/plan", json=document)
+    with_ui = studio.client.post("/api/v1/plan", json={**document, "ui": {"nodes": {"thumb": {"x": 1, "y": 2}}}})
+    assert plain.status_code == 200 and plain.json()["graph"] == "hello"
+    assert {row["action"] for row in plain.json()["nodes"]} == {"run"}
+    assert plain.json() == with_ui.json()
+    narrowed = studio.client.post("/api/v1/plan", params={"targets": "thumb", "overrides": "thumb.width=10"},
+                                  json=document).json()
+    assert {row["node"] for row in narrowed["nodes"]} == {"photos", "thumb"}
     assert studio.client.post("/api/v1/validate", json={**document, "ui": {"zoom": 1.5}}).json() == []
     issues = studio.client.post("/api/v1/validate", json={**document, "nodes": {"x": {"type": "no.such"}}}).json()
     assert issues and issues[0]["node"] == "x" and issues[0]["code"]

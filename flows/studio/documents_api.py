@@ -5,7 +5,7 @@ import hashlib
 import json
 from typing import Any
 
-from fastapi import APIRouter, Body, Depends, Request, Response
+from fastapi import APIRouter, Body, Depends, Query, Request, Response
 from fastapi.responses import JSONResponse
 
 from reelgraph.flows.plan_report import plan_report
@@ -57,8 +57,10 @@ def validate(document: dict[str, Any] = DocumentBody, app_studio: Studio = Depen
 
 @router.post("/plan", summary="Expanded nodes, cache keys and run/cached, as `reelgraph plan --json`",
              responses={422: {"model": Invalid}})
-def plan(document: dict[str, Any] = DocumentBody, overrides: list[str] | None = None,
-         targets: list[str] | None = None, app_studio: Studio = Depends(studio)) -> Any:
+def plan(document: dict[str, Any] = DocumentBody,
+         overrides: list[str] | None = Query(None, description="node.param=value, as `plan --set`"),
+         targets: list[str] | None = Query(None, description="Plan only what these nodes need"),
+         app_studio: Studio = Depends(studio)) -> Any:
     try:
         raw = apply_overrides(document, overrides or [])
         graph_plan = plan_document(raw, workspace_root=app_studio.config.graphs_dir.resolve(),
