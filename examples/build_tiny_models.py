@@ -102,6 +102,24 @@ def make_tiny_sd(scratch: Path):
                                    requires_safety_checker=False)
 
 
+def make_tiny_sd_inpaint(scratch: Path):
+    """Stable Diffusion in-painting layout: the UNet takes 9 channels (noisy latents, the mask, the
+    masked picture's latents), as runwayml/stable-diffusion-inpainting does."""
+    import torch
+    from diffusers import StableDiffusionInpaintPipeline, UNet2DConditionModel
+    from transformers import CLIPTextModel
+
+    torch.manual_seed(0)
+    unet = UNet2DConditionModel(block_out_channels=(32, 64), layers_per_block=2, sample_size=32,
+                                in_channels=9, out_channels=4, cross_attention_dim=32,
+                                down_block_types=("DownBlock2D", "CrossAttnDownBlock2D"),
+                                up_block_types=("CrossAttnUpBlock2D", "UpBlock2D"))
+    tokenizer = tiny_clip_tokenizer(scratch / "tokenizer-files")
+    return StableDiffusionInpaintPipeline(unet=unet, vae=tiny_vae(), text_encoder=CLIPTextModel(
+        tiny_clip_text_config(tokenizer)), tokenizer=tokenizer, scheduler=sd_scheduler(), safety_checker=None,
+        feature_extractor=None, requires_safety_checker=False)
+
+
 def make_tiny_sdxl(scratch: Path):
     """SDXL layout: two CLIP text encoders (the second with a projection: pooled embeddings) and a
     UNet conditioned on text and time ids."""
@@ -159,6 +177,7 @@ def make_tiny_svd(scratch: Path):
 
 TINY_MODELS: dict[str, Callable[[Path], object]] = {
     "tiny-sd": make_tiny_sd,
+    "tiny-sd-inpaint": make_tiny_sd_inpaint,
     "tiny-sdxl": make_tiny_sdxl,
     "tiny-svd": make_tiny_svd,
 }

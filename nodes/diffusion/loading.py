@@ -22,7 +22,7 @@ from pydantic import Field
 from reelgraph.nodes.api import NodeParams
 from reelgraph.nodes.errors import NodeError
 
-Role = Literal["text_to_image", "image_to_video", "text_encoders"]
+Role = Literal["text_to_image", "image_to_image", "inpainting", "image_to_video", "text_encoders"]
 
 # Hub ids: "name" or "owner/name" with letters, digits, '-', '_' and '.'.
 HUB_ID = re.compile(r"^[A-Za-z0-9][\w.-]*(/[\w.-]+)?$")
@@ -194,14 +194,18 @@ def quiet_loading_bars() -> None:
 
 def _load(ctx, params: ModelParams, source: ModelSource, key: ModelKey, shared: dict[str, Any]):
     import torch
-    from diffusers import AutoPipelineForText2Image, DiffusionPipeline
+    from diffusers import (AutoPipelineForImage2Image, AutoPipelineForInpainting, AutoPipelineForText2Image,
+                           DiffusionPipeline)
 
     quiet_loading_bars()
     model_index = read_model_index(params, source)
     components = dict(shared)
     if key.role == "text_encoders":
         components.update({name: None for name in heavy_components(model_index)})
-    loader = AutoPipelineForText2Image if key.role == "text_to_image" else DiffusionPipeline
+    # The auto pipelines map a model's family to the class for the task: a text-to-image SD folder
+    # loads as StableDiffusionImg2ImgPipeline or StableDiffusionInpaintPipeline.
+    loader = {"text_to_image": AutoPipelineForText2Image, "image_to_image": AutoPipelineForImage2Image,
+              "inpainting": AutoPipelineForInpainting}.get(key.role, DiffusionPipeline)
     ctx.log.info("loading %s (%s) on %s as %s", params.model, key.role, key.device, key.dtype)
     try:
         pipeline = loader.from_pretrained(source.location, revision=source.revision,
