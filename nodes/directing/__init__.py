@@ -4,7 +4,8 @@ One module per concept: shapes (mask params rasterised with feathered edges), ma
 reading and compositing masks), inpaint (+ inpaint_model), brush (+ brush_path), refine (+ deflicker,
 stabilize, refine_diffusion). Heavy imports (cv2, torch, diffusers) happen inside functions.
 """
+from reelgraph.nodes.directing.brush import MotionBrush
 from reelgraph.nodes.directing.inpaint import ImageInpaint
 from reelgraph.nodes.directing.masks import MaskDraw, MaskFromImage
 
-NODE_TYPES = [MaskDraw, MaskFromImage, ImageInpaint]
+NODE_TYPES = [MaskDraw, MaskFromImage, ImageInpaint, MotionBrush]
