@@ -7,5 +7,7 @@ stabilize, refine_diffusion). Heavy imports (cv2, torch, diffusers) happen insid
 from reelgraph.nodes.directing.brush import MotionBrush
 from reelgraph.nodes.directing.inpaint import ImageInpaint
 from reelgraph.nodes.directing.masks import MaskDraw, MaskFromImage
+from reelgraph.nodes.directing.perturb import FramesPerturb
+from reelgraph.nodes.directing.refine import FramesRefine
 
-NODE_TYPES = [MaskDraw, MaskFromImage, ImageInpaint, MotionBrush]
+NODE_TYPES = [MaskDraw, MaskFromImage, ImageInpaint, MotionBrush, FramesRefine, FramesPerturb]
