@@ -21,7 +21,7 @@ import cv2
 import numpy as np
 
 from reelgraph.nodes.errors import NodeError
-from reelgraph.nodes.motion.optical_flow import FlowEstimator, occlusion, pixel_grid, sample
+from reelgraph.nodes.motion.optical_flow import FlowEstimator, occlusion, pixel_grid
 
 SIZE_MULTIPLE = 8  # frames go to the model at a multiple of the SD VAE's downsampling
 
