@@ -101,7 +101,7 @@ class MotionBrush(Node):
         fill: FillAlgorithm = Field("telea", description="How uncovered background is filled (OpenCV)")
         fill_radius: int = Field(5, ge=1, le=100, description="Fill neighbourhood radius in pixels")
 
-    def run(self, ctx, inputs, params):
+    def run(self, ctx, params, *, image, mask=None):
         import cv2
         from PIL import ImageOps
 
@@ -112,13 +112,13 @@ class MotionBrush(Node):
             raise NodeError("there are no strokes: nothing would move", param="strokes",
                             hint="add a stroke: a region (shapes) and a path of offsets, e.g. "
                                  "{region: [{shape: ellipse, box: [...]}], path: [[0, 0], [40, 0]]}")
-        image = inputs["image"].convert("RGB")
+        image = image.convert("RGB")
         size = (params.width or image.width, params.height or image.height)
         if size != image.size:
             image = ImageOps.fit(image, size)
         still = np.ascontiguousarray(np.asarray(image))
         width, height = size
-        layers = build_layers(params.strokes, inputs.get("mask"), width, height)
+        layers = build_layers(params.strokes, mask, width, height)
         ctx.progress(0, None, "filling the background behind the regions")
         hole = np.zeros((height, width), np.uint8)
         for layer in layers:

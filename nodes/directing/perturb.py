@@ -30,10 +30,9 @@ class FramesPerturb(Node):
         roll: float = Field(0.0, ge=0, le=45, description="Standard deviation of each frame's angle, degrees")
         seed: int = Field(0, ge=0, le=2**32 - 1, description="Seed of the flicker and shake")
 
-    def run(self, ctx, inputs, params):
+    def run(self, ctx, params, *, frames: Frames):
         import cv2
 
-        frames: Frames = inputs["frames"]
 
         def source():
             rng = np.random.default_rng(params.seed)

@@ -66,18 +66,17 @@ class FramesRefine(Node):
     def model_ids(cls, params) -> list[str]:
         return [model_identity(model_params(params))] if params.mode == "diffusion" and params.model else []
 
-    def run(self, ctx, inputs, params):
-        frames: Frames = inputs["frames"]
+    def run(self, ctx, params, *, frames: Frames, mask=None, embeddings=None):
         width, height = frames.width, frames.height
-        mask = resolve_mask(inputs.get("mask"), params.shapes, params.feather, width, height, required=False)
+        mask = resolve_mask(mask, params.shapes, params.feather, width, height, required=False)
         if mask is not None and params.mode == "stabilize":
             raise NodeError("stabilize moves whole frames and takes no mask", param="shapes",
                             hint="remove the mask, or stabilize first and refine a region afterwards")
-        if inputs.get("embeddings") is not None and params.mode != "diffusion":
+        if embeddings is not None and params.mode != "diffusion":
             raise NodeError(f"embeddings are used by mode diffusion only, not {params.mode}", port="embeddings",
                             hint="disconnect the embeddings, or set mode: diffusion")
         source = {"deflicker": self._deflicker, "stabilize": self._stabilize,
-                  "diffusion": self._diffusion}[params.mode](ctx, params, frames, inputs.get("embeddings"))
+                  "diffusion": self._diffusion}[params.mode](ctx, params, frames, embeddings)
         if mask is not None:
             refined = source
 
