@@ -21,15 +21,29 @@ export function App() {
   useEffect(() => { if (selected) setTab("node"); }, [selected]);
   useEffect(() => {
     const stop = validateOnEdit();
-    (async () => {
-      await loadTypes();
+    // The address names the document and the run (#graph=clip.yaml&run=...): a reload, a
+    // bookmark or a pasted link opens both.
+    const follow = async () => {
       const { path, run } = readLocation();
-      if (path && (await openDocument(path)) && run) await restoreRun(run);
-      if (!path) setTab("files");
-    })();
+      const state = store.get();
+      if (path && path !== state.path) {
+        if (state.dirty && !confirm(`Discard the unsaved edits to ${state.path || "this graph"}?`)) return;
+        if (!(await openDocument(path))) return;
+      }
+      if (run && run !== store.get().run?.run_id) await restoreRun(run);
+    };
+    // Node types and the document load side by side: nodes draw as soon as both are in.
+    Promise.all([loadTypes(), follow()]).then(() => {
+      if (!readLocation().path) setTab("files");
+      window.addEventListener("hashchange", follow);
+    });
     const warn = (event) => { if (store.get().dirty) event.preventDefault(); };
     window.addEventListener("beforeunload", warn);
-    return () => { stop(); window.removeEventListener("beforeunload", warn); };
+    return () => {
+      stop();
+      window.removeEventListener("beforeunload", warn);
+      window.removeEventListener("hashchange", follow);
+    };
   }, []);
   if (!auth) return <LoginNeeded />;
   return (

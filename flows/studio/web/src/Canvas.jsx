@@ -73,7 +73,7 @@ export function Canvas() {
   }, [idKey, positions, selectOnly]); // eslint-disable-line react-hooks/exhaustive-deps
 
   useEffect(() => {
-    if (viewVersion) requestAnimationFrame(() => fitView({ padding: 0.15, maxZoom: 1.2 }));
+    if (viewVersion) requestAnimationFrame(() => fitView({ padding: 0.15, maxZoom: 1 }));
   }, [viewVersion, fitView]);
 
   const edges = useMemo(() => edgesOf(doc).map((edge) => {
@@ -128,7 +128,8 @@ export function Canvas() {
     const type = event.dataTransfer.getData(PALETTE_MIME);
     if (!type) return;
     event.preventDefault();
-    const position = screenToFlowPosition({ x: event.clientX, y: event.clientY });
+    const point = screenToFlowPosition({ x: event.clientX, y: event.clientY });
+    const position = { x: point.x - 110, y: point.y - 20 };  // the node's title under the cursor
     let added = null;
     editDocument((d) => { const result = addNode(d, type, position); added = result.id; return result.doc; });
     store.set({ selected: added });
@@ -146,7 +147,7 @@ export function Canvas() {
         onPaneClick={onPaneClick}
         connectionLineComponent={ConnectionLine}
         deleteKeyCode={["Delete", "Backspace"]} multiSelectionKeyCode={["Shift", "Meta", "Control"]}
-        onlyRenderVisibleElements={big} minZoom={0.1} maxZoom={2} fitView
+        onlyRenderVisibleElements={big} minZoom={0.1} maxZoom={2}
       >
         <Background gap={24} size={1} />
         <Controls showInteractive={false} />

@@ -7,6 +7,9 @@ import { editDocument, store, useStore } from "./store.js";
 
 const NO_ISSUES = [];
 
+/** A docstring's paragraphs, its hard line breaks joined. */
+const paragraphs = (text) => text.split(/\n\s*\n/).map((p) => p.replace(/\s*\n\s*/g, " ").trim()).filter(Boolean);
+
 export function Inspector() {
   const id = useStore((s) => s.selected);
   const spec = useStore((s) => (id ? s.doc.nodes[id] : null));
@@ -22,7 +25,7 @@ export function Inspector() {
     <div className="inspector" data-node={id}>
       <RenameField id={id} />
       <div className="muted small">{spec.type}{schema ? ` · v${schema.version}` : ""}</div>
-      {schema?.description && <p className="description">{schema.description}</p>}
+      {schema?.description && paragraphs(schema.description).map((text, i) => <p key={i} className="description">{text}</p>)}
       {nodeIssues.map((issue, i) => <div key={i} className="field-issue" role="alert">{issue.message}</div>)}
       {state?.status === "failed" && state.error && <div className="notice error">{state.error}</div>}
       {Object.keys(schema?.inputs || {}).length > 0 && (

@@ -7,6 +7,14 @@ import { addNode } from "./document.js";
 import { categoryColor, kindColor } from "./kinds.js";
 import { editDocument, store, useStore } from "./store.js";
 
+/** Below `start`, the first place no node covers (nodes are about 220 x 150). */
+function freeSpot(start) {
+  const taken = Object.values(store.get().doc.ui?.nodes || {});
+  const spot = { ...start };
+  while (taken.some((p) => Math.abs(p.x - spot.x) < 230 && Math.abs(p.y - spot.y) < 160)) spot.y += 170;
+  return spot;
+}
+
 export function Palette() {
   const types = useStore((s) => s.types);
   const typesError = useStore((s) => s.typesError);
@@ -26,8 +34,7 @@ export function Palette() {
 
   const addAtCentre = (type) => {
     const canvas = document.querySelector(".canvas").getBoundingClientRect();
-    const spread = Object.keys(store.get().doc.nodes).length % 5;
-    const position = screenToFlowPosition({ x: canvas.left + canvas.width / 2 - 100 + spread * 24, y: canvas.top + canvas.height / 3 + spread * 24 });
+    const position = freeSpot(screenToFlowPosition({ x: canvas.left + canvas.width / 2 - 110, y: canvas.top + 60 }));
     let added = null;
     editDocument((d) => { const result = addNode(d, type, position); added = result.id; return result.doc; });
     store.set({ selected: added });

@@ -28,16 +28,17 @@ function Field({ name, path, schema, defs, value, required, issues, onChange, to
   const expression = typeof value === "string" && value.includes("${") && widget !== "string" && widget !== "file";
   const useJson = asJson || widget === "json" || expression;
   const title = inner.title || name;
-  const fallback = defaultOf(inner, defs);
+  const fallback = nullable && "default" in (schema || {}) ? schema.default : defaultOf(inner, defs);
   const set = (next) => onChange(path, next);
+  const isNone = value === null || (value === undefined && nullable && fallback === null);
   return (
     <div className={`field${mine.length ? " field-invalid" : ""}`} data-field={path.join(".")}>
       <label className="field-label" title={inner.description || ""}>
         <span>{top ? name : title}{required ? " *" : ""}</span>
         <span className="field-tools">
           {nullable && (
-            <label className="tiny"><input type="checkbox" checked={value === null}
-              onChange={(e) => set(e.target.checked ? null : undefined)} /> none</label>
+            <label className="tiny"><input type="checkbox" checked={isNone}
+              onChange={(e) => set(e.target.checked ? null : starterValue(widget, inner, defs))} /> none</label>
           )}
           {value !== undefined && top && <button className="link" title="Back to the default" onClick={() => set(undefined)}>reset</button>}
           {widget !== "json" && (
@@ -46,7 +47,7 @@ function Field({ name, path, schema, defs, value, required, issues, onChange, to
           )}
         </span>
       </label>
-      {value === null ? <div className="muted">none</div>
+      {isNone ? <div className="muted small">none</div>
         : useJson ? <JsonInput value={value} fallback={fallback} onCommit={set} />
         : <Widget widget={widget} name={name} path={path} schema={inner} defs={defs} value={value}
             fallback={fallback} issues={issues} onChange={onChange} set={set} />}
@@ -98,6 +99,20 @@ function Widget({ widget, name, path, schema, defs, value, fallback, issues, onC
         issues={issues} onChange={onChange} set={set} />;
     default:
       return <JsonInput value={value} fallback={fallback} onCommit={set} />;
+  }
+}
+
+/** A first value for a field that was none. */
+function starterValue(widget, schema, defs) {
+  const fallback = defaultOf(schema, defs);
+  if (fallback !== undefined && fallback !== null) return fallback;
+  switch (widget) {
+    case "enum": return schema.enum[0];
+    case "integer": case "number": return schema.minimum ?? 0;
+    case "boolean": return false;
+    case "string": case "file": return "";
+    case "list": case "files": case "tuple": case "objects": return [];
+    default: return {};
   }
 }
 

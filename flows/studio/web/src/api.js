@@ -67,13 +67,17 @@ export async function validate(doc) {
   }
 }
 
+// FastAPI embeds the body as {"document": ...} when a route has other body params; remember
+// which form this server takes.
+let planEmbedsDocument = false;
+
 export async function plan(doc) {
   try {
-    return (await request("POST", "/plan", { body: doc })).data;
+    return (await request("POST", "/plan", { body: planEmbedsDocument ? { document: doc } : doc })).data;
   } catch (error) {
-    // FastAPI embeds the body as {"document": ...} when the route has other body params.
-    if (error.status === 422 && Array.isArray(error.body?.detail)) {
-      return (await request("POST", "/plan", { body: { document: doc } })).data;
+    if (error.status === 422 && Array.isArray(error.body?.detail) && !planEmbedsDocument) {
+      planEmbedsDocument = true;
+      return plan(doc);
     }
     throw error;
   }

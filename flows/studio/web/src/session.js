@@ -95,7 +95,7 @@ async function checkDocument(doc) {
 
 export function validateOnEdit(delay = 150) {
   let timer = null;
-  let last = null;
+  let last = store.get().doc;  // the empty document needs no checking
   return store.subscribe(() => {
     const { doc } = store.get();
     if (doc === last) return;
