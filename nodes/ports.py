@@ -39,6 +39,7 @@ class Input:
     kind: PortKind
     description: str = ""
     optional: bool = False
+    gather: bool = False  # TEMP(lead): a list of this kind, gathered over a matrix variable
 
 
 @dataclass(frozen=True)
