@@ -84,6 +84,22 @@ def test_assemble_places_each_narration_at_its_shot(harness, tmp_path):
     assert out["audio"].meta["language"] == "en"
 
 
+def test_one_voiceover_is_cut_into_its_shots_by_scene_timing(harness, tmp_path):
+    script = {"language": "en", "script": {"language": "en", "scenes": [
+        {"id": "one", "narration": ["The first picture."], "duration": 2},
+        {"id": "two", "narration": ["Then a cat."], "duration": 2},
+        {"id": "three", "narration": ["And a rocket."], "duration": 2}]}, "strings": []}
+    voice = harness.run("l10n.voiceover", {}, script=script)
+    shots = [photo_shot("coffee.png", 36), photo_shot("chelsea.png", 36), photo_shot("rocket.png", 36)]
+    out = harness.run("sequence.assemble", {"transition": {"kind": "crossfade", "seconds": 1.0}}, shots=shots,
+                      narration=voice["audio"], narration_timing=voice["timing"])
+    samples, rate = read_wav(out["audio"].path)
+    found = onsets(samples, rate)
+    assert len(found) == 3
+    for start, shot in zip(found, out["timing"]["shots"]):
+        assert abs(start - shot["start"]) < 0.05, (found, out["timing"])
+
+
 def test_trims_cut_each_shot(harness):
     shots = [photo_shot("coffee.png", 24), photo_shot("chelsea.png", 24)]
     out = harness.run("sequence.assemble", {"trims": [{"start": 0.5}, {"end": 1.0}]}, shots=shots)

@@ -52,6 +52,10 @@ class SequenceAssemble(Node):
         "videos": Input(PortKind.VIDEO, "Or the shots as videos, in order", gather=True, optional=True),
         "narrations": Input(PortKind.AUDIO, "One narration per shot, started with its shot", gather=True,
                             optional=True),
+        "narration": Input(PortKind.AUDIO, "Or one narration of every shot back to back (l10n.voiceover's "
+                                           "audio), cut into shots by narration_timing", optional=True),
+        "narration_timing": Input(PortKind.JSON, "l10n.voiceover's timing: scene i is shot i's narration",
+                                  optional=True),
         "music": Input(PortKind.AUDIO, "A music bed under the whole sequence, ducked under speech",
                        optional=True),
     }
@@ -87,11 +91,10 @@ class SequenceAssemble(Node):
                             for start, length in zip(starts, lengths)],
                   "transitions": [{"kind": t.kind, "frames": t.frames} for t in transitions]}
         audio = self._soundtrack(ctx, inputs, params, starts, total / fps)
-        emitted = itertools.count(1)
 
         def frames_with_progress() -> Iterable[np.ndarray]:
-            for frame in assemble_frames([source for source, _ in trimmed], transitions):
-                done = next(emitted)
+            frames = assemble_frames([source for source, _ in trimmed], transitions)
+            for done, frame in enumerate(frames, start=1):
                 if done % 24 == 0 or done == total:
                     ctx.progress(done, total, "assembling")
                 yield frame
@@ -141,18 +144,40 @@ class SequenceAssemble(Node):
 
     @staticmethod
     def _soundtrack(ctx, inputs: dict, params, starts: list[float], duration: float) -> MediaFile:
-        narrations = inputs.get("narrations") or []
-        if len(narrations) > len(starts):
-            raise NodeError(f"{len(narrations)} narrations for {len(starts)} shots", port="narrations",
-                            hint="gather the narrations over the same matrix variable as the shots")
-        placed = [PlacedAudio(audio.path, start) for audio, start in zip(narrations, starts) if audio is not None]
+        placed = SequenceAssemble._placed_narrations(inputs, starts)
         music = inputs.get("music")
         bed = MusicBed(music.path, params.music_gain_db, params.duck_db) if music is not None else None
         output = ctx.scratch_path(".wav")
         mix_soundtrack(output, duration, placed, bed)
         meta = {"duration": duration, "sample_rate": 48_000, "channels": 2,
                 "narration_starts": [p.start for p in placed]}
-        languages = {audio.meta.get("language") for audio in narrations if audio is not None} - {None}
+        voices = [*(inputs.get("narrations") or []), inputs.get("narration")]
+        languages = {audio.meta.get("language") for audio in voices if audio is not None} - {None}
         if len(languages) == 1:   # the soundtrack's language tag follows the narration's
             meta["language"] = languages.pop()
         return MediaFile(output, "audio/wav", meta)
+
+    @staticmethod
+    def _placed_narrations(inputs: dict, starts: list[float]) -> list[PlacedAudio]:
+        """Each shot's narration with where it starts: from one file per shot, or cut from one
+        voice-over by its scene timing (scene i belongs to shot i)."""
+        narrations, narration, timing = inputs.get("narrations"), inputs.get("narration"), inputs.get("narration_timing")
+        if narrations and narration is not None:
+            raise NodeError("both 'narrations' and 'narration' are connected", port="narration",
+                            hint="connect per-shot narrations, or one voice-over with its timing, not both")
+        if narration is not None:
+            if not isinstance(timing, dict) or not isinstance(timing.get("scenes"), list):
+                raise NodeError("'narration' needs its scene timing", port="narration_timing",
+                                hint="connect l10n.voiceover's 'timing' output")
+            scenes = timing["scenes"]
+            if len(scenes) != len(starts):
+                raise NodeError(f"the voice-over has {len(scenes)} scenes for {len(starts)} shots",
+                                port="narration_timing", hint="give the script one scene per shot")
+            return [PlacedAudio(narration.path, start, offset=float(scene["start"]),
+                                length=float(scene.get("speech_duration", scene["end"] - scene["start"])))
+                    for scene, start in zip(scenes, starts)]
+        narrations = narrations or []
+        if len(narrations) > len(starts):
+            raise NodeError(f"{len(narrations)} narrations for {len(starts)} shots", port="narrations",
+                            hint="gather the narrations over the same matrix variable as the shots")
+        return [PlacedAudio(audio.path, start) for audio, start in zip(narrations, starts) if audio is not None]

@@ -21,7 +21,9 @@ LAYOUT = "stereo"
 @dataclass(frozen=True)
 class PlacedAudio:
     path: Path
-    start: float     # seconds into the sequence
+    start: float                 # seconds into the sequence
+    offset: float = 0.0          # where in the file the placed part begins, seconds
+    length: float | None = None  # how much of the file, seconds; None: to its end
 
 
 @dataclass(frozen=True)
@@ -43,6 +45,10 @@ def mix_command(output: Path, duration: float, narrations: list[PlacedAudio], mu
     filters, speech_labels = [], []
     fmt = f"aresample={SAMPLE_RATE},aformat=sample_fmts=fltp:channel_layouts={LAYOUT}"
     for index, narration in enumerate(narrations):
+        if narration.offset:
+            command += ["-ss", f"{narration.offset:.6f}"]
+        if narration.length is not None:
+            command += ["-t", f"{narration.length:.6f}"]
         command += ["-i", str(narration.path)]
         delay_ms = int(round(narration.start * 1000))
         filters.append(f"[{index}:a]{fmt},adelay=delays={delay_ms}:all=1[n{index}]")
