@@ -11,7 +11,8 @@ from reelgraph.nodes.l10n.catalogs import catalogs_for, load_catalog
 from reelgraph.nodes.l10n.glossary import protect, restore, terms_for_locale
 from reelgraph.nodes.l10n.locales import parse_locale, same_language
 from reelgraph.nodes.l10n.mt_backends import make_translator
-from reelgraph.nodes.l10n.script import TRANSLATABLE_FIELDS, load_script_file, map_leaves, string_leaves
+from reelgraph.nodes.l10n.script import (TRANSLATABLE_FIELDS, load_script_file, map_leaves, parse_script,
+                                          string_leaves)
 from reelgraph.nodes.ports import Input, Output, PortKind
 
 
@@ -62,7 +63,7 @@ class Translate(Node):
             return value
 
     def run(self, ctx, params, *, strings=None):
-        content, paths_and_texts = self._content(ctx, strings, params)
+        content, paths_and_texts, is_script = self._content(ctx, strings, params)
         target = parse_locale(params.target).tag
         sources = list(dict.fromkeys(text for _, text in paths_and_texts if text.strip()))  # document order
         translated = self._translate(ctx, sources, params, target)
@@ -72,7 +73,7 @@ class Translate(Node):
             strings.append({"path": path, "source": text, "translation": translation, "origin": origin})
         replaced = {s["path"]: s["translation"] for s in strings}
         result = map_leaves(content, lambda path, text: replaced.get(path, text))
-        if params.script:
+        if is_script:
             result["language"] = target
         return {"script": {"language": target, "source_language": parse_locale(params.source).tag,
                            "script": result, "strings": strings}}
@@ -81,17 +82,20 @@ class Translate(Node):
         if params.script and given is not None:
             raise NodeError("both a script file and a 'strings' input are given", param="script",
                             hint="translate one of them per node")
-        if params.script:
-            script = load_script_file(ctx.resolve_path(params.script, param="script"))
+        if params.script or (isinstance(given, dict) and "scenes" in given):
+            # A script file, or a script given as JSON (a storyboard's narration): only its words
+            # are translated, never its scene ids, and its language becomes the target's.
+            script = (load_script_file(ctx.resolve_path(params.script, param="script")) if params.script
+                      else parse_script(given, port="strings"))
             if not same_language(script.language, params.source):
                 raise NodeError(f"the script says its language is '{script.language}' but source is "
                                 f"'{params.source}'", param="source", hint="make them agree")
             content = script.model_dump(mode="json")
-            return content, list(string_leaves(content, only_fields=TRANSLATABLE_FIELDS))
+            return content, list(string_leaves(content, only_fields=TRANSLATABLE_FIELDS)), True
         if given is None:
             raise NodeError("nothing to translate", param="script",
                             hint="set 'script' to a script YAML file, or connect the 'strings' input")
-        return given, list(string_leaves(given))
+        return given, list(string_leaves(given)), False
 
     @classmethod
     def key_files(cls, params, workspace):
