@@ -42,9 +42,10 @@ class GraphDocument(BaseModel):
     reelgraph: int = Field(FORMAT_VERSION, description="Format version of this document")
     name: str = Field(description="The graph's name")
     description: str = Field("", description="Free text")
-    matrix: dict[str, list[Scalar]] = Field(
+    matrix: dict[str, list[Scalar] | list[dict[str, Any]]] = Field(
         default_factory=dict,
-        description="Variables to fan out over; a node using ${var} runs once per value")
+        description="Variables to fan out over; a node using ${var} runs once per value. Values are plain "
+                    "(strings, numbers) or records with an 'id' whose fields params read as ${var.field}")
     nodes: dict[str, NodeSpec] = Field(description="Node id -> node")
     ui: dict[str, Any] = Field(
         default_factory=dict,

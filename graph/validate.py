@@ -65,16 +65,11 @@ def check_structure(raw: dict) -> tuple[GraphDocument | None, list[ValidationIss
         matrix = {}
     clean_matrix: dict[str, list] = {}
     for var, values in matrix.items():
-        if not isinstance(var, str) or not mx.VARIABLE.fullmatch("${" + var + "}"):
+        if not isinstance(var, str) or not mx.NAME.match(var):
             issues.append(ValidationIssue("invalid_matrix", f"'{var}' is not a valid variable name",
                                           field=f"matrix.{var}"))
-        elif (not isinstance(values, list) or not values
-              or not all(isinstance(v, str | int | float | bool) for v in values)):
-            issues.append(ValidationIssue("invalid_matrix", f"matrix variable '{var}' needs a non-empty list "
-                                          "of plain values (strings or numbers)", field=f"matrix.{var}"))
-        elif len(set(map(str, values))) != len(values):
-            issues.append(ValidationIssue("invalid_matrix", f"matrix variable '{var}' lists a value twice",
-                                          field=f"matrix.{var}"))
+        elif (problem := mx.values_problem(var, values)) is not None:
+            issues.append(ValidationIssue("invalid_matrix", problem, field=f"matrix.{var}"))
         else:
             clean_matrix[var] = values
 
@@ -193,6 +188,14 @@ def check_params(node_id: str, spec: NodeSpec, node_type: Any, matrix: dict[str,
             node=node_id, field=_param_using(spec.params, var)))
     if used - matrix.keys():
         return issues
+    for reference in mx.missing_fields(matrix, spec.params):
+        var, field = reference.split(".")
+        issues.append(ValidationIssue(
+            "unknown_matrix_field", f"params use ${{{reference}}} but not every value of '{var}' is a record "
+                                    f"with a '{field}' field; add it to each record", node=node_id,
+            field=_param_using(spec.params, var)))
+    if issues:
+        return issues
     if mx.combination_count(matrix, used) > mx.MAX_PLANNED_NODES:
         return [ValidationIssue(
             "matrix_too_large", f"the matrix expands this node into {mx.combination_count(matrix, used):,} "
@@ -200,7 +203,7 @@ def check_params(node_id: str, spec: NodeSpec, node_type: Any, matrix: dict[str,
                                 "several documents", node=node_id)]
     seen: set[tuple] = set()
     for bindings in mx.combinations(matrix, used):
-        context = f" (with {', '.join(f'{k}={v}' for k, v in bindings.items())})" if bindings else ""
+        context = f" (with {', '.join(f'{k}={mx.value_label(v)}' for k, v in bindings.items())})" if bindings else ""
         try:
             params = node_type.Params.model_validate(mx.substitute(spec.params, bindings))
         except ValidationError as error:
