@@ -7,7 +7,8 @@ import sys
 import typer
 from sqlalchemy.exc import OperationalError, ProgrammingError
 
-from reelgraph.flows.cli import inspect_commands, provenance_commands, run_commands, schedule_commands, studio_commands
+from reelgraph.flows.cli import (inspect_commands, provenance_commands, run_commands, schedule_commands,
+                                 storyboard_commands, studio_commands)
 from reelgraph.flows.cli.common import EXIT_FAILED, err_console
 
 app = typer.Typer(name="reelgraph", help="Node-graph orchestration for AI video production.",
@@ -16,6 +17,7 @@ app.command()(run_commands.validate)
 app.command()(run_commands.plan)
 app.command()(run_commands.run)
 app.command()(run_commands.resume)
+app.command()(storyboard_commands.storyboard)
 app.command()(schedule_commands.schedule)
 app.command()(schedule_commands.serve)
 app.command()(studio_commands.ui)
