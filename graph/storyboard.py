@@ -115,8 +115,9 @@ def _picture_nodes(board: Storyboard) -> dict[str, dict]:
 def compile_storyboard(board: Storyboard) -> dict:
     """The graph document that renders the storyboard, one MP4 per locale."""
     width, height = board.size
-    records = [{"id": shot.id, "image": shot.image, "prompt": shot.prompt, "model": shot.model, "seed": shot.seed,
-                "duration": shot.duration, "camera": shot.camera} for shot in board.shots]
+    records = [{key: value for key, value in shot.model_dump(include={"id", "image", "prompt", "model", "seed",
+                                                                       "duration", "camera"}).items()
+                if value is not None} for shot in board.shots]
     script = {"title": board.title, "language": board.language,
               "scenes": [{"id": shot.id, "narration": [shot.narration] if shot.narration else [],
                           "duration": shot.duration} for shot in board.shots]}

@@ -127,3 +127,14 @@ def test_bad_shots_are_refused_with_what_to_do(harness, params, inputs, param):
         harness.run("sequence.assemble", params, shots=shots)
     assert error.value.param == param
     assert error.value.hint
+
+
+def test_frames_last_is_the_shot_s_final_frame(harness):
+    shot = photo_shot("coffee.png", 10)
+    last = harness.run("frames.last", {}, frames=shot)["image"]
+    assert np.array_equal(np.asarray(last), list(shot)[-1])
+    before = harness.run("frames.last", {"from_end": 2}, frames=shot)["image"]
+    assert np.array_equal(np.asarray(before), list(shot)[-3])
+    with pytest.raises(NodeError) as error:
+        harness.run("frames.last", {"from_end": 10}, frames=shot)
+    assert error.value.param == "from_end"
