@@ -67,10 +67,11 @@ def main() -> None:
         started = time.perf_counter()
         params = assemble.Params(transitions=[{"kind": "crossfade" if i % 2 == 0 else "dip", "seconds": 1.0}
                                               for i in range(args.shots - 1)])
-        sequence = assemble.run(context, {"shots": shots, "narrations": [narration(root, i) for i in range(args.shots)],
-                                          "music": MediaFile(music, "audio/wav")}, params)
-        video = encode.run(context, {"frames": sequence["frames"], "audio": sequence["audio"]},
-                           encode.Params(preset="ultrafast", crf=23))["video"]
+        sequence = assemble.run(context, params, shots=shots,
+                                narrations=[narration(root, i) for i in range(args.shots)],
+                                music=MediaFile(music, "audio/wav"))
+        video = encode.run(context, encode.Params(preset="ultrafast", crf=23), frames=sequence["frames"],
+                           audio=sequence["audio"])["video"]
         seconds = time.perf_counter() - started
         frames = sequence["frames"].count
         print(f"sequence.assemble -> video.encode: {args.shots} shots, {frames} frames "

@@ -74,7 +74,10 @@ class SequenceAssemble(Node):
         music_gain_db: float = Field(-12.0, ge=-60, le=12, description="Level of the music bed where nobody speaks")
         duck_db: float = Field(12.0, ge=0, le=40, description="How far the music dips under speech, dB")
 
-    def run(self, ctx, inputs, params):
+    def run(self, ctx, params, *, shots=None, videos=None, narrations=None, narration=None, narration_timing=None,
+            music=None):
+        inputs = {"shots": shots, "videos": videos, "narrations": narrations, "narration": narration,
+                  "narration_timing": narration_timing, "music": music}
         shots = self._shots(inputs)
         fps, width, height = self._format(shots)
         transitions = self._transitions(params, len(shots), fps)

@@ -23,8 +23,7 @@ class FramesLast(Node):
     class Params(NodeParams):
         from_end: int = Field(0, ge=0, le=100_000, description="0: the last frame; 1: the one before it...")
 
-    def run(self, ctx, inputs, params):
-        frames = inputs["frames"]
+    def run(self, ctx, params, *, frames):
         kept: list = []
         for frame in frames:   # streamed: only the last from_end + 1 frames are held
             kept.append(frame)
