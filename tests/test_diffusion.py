@@ -308,3 +308,25 @@ def test_video_generate_refuses_a_text_to_image_model(diffusion, photo):
     with pytest.raises(NodeError, match="not an image-to-video model") as caught:
         diffusion.run("video.generate", {"model": "models/tiny-sd", "frames": 2, "steps": 1}, image=photo)
     assert caught.value.param == "model"
+
+
+def test_keyframe_from_an_init_image_starts_from_it(diffusion):
+    """Continuity between shots: the next shot's keyframe starts from the last frame of the previous
+    one. (Random tiny weights cannot reconstruct a picture, so the test checks that the init image,
+    and only it, changes the drawing.)"""
+    from PIL import Image
+
+    def photo(name):
+        return Image.open(REPO / "examples" / "assets" / name).convert("RGB").resize((64, 64))
+
+    params = {**TINY, "steps": 4, "prompt": "a cup", "strength": 0.5}
+    cup = diffusion.run("keyframe.generate", params, init_image=photo("coffee.png"))
+    again = diffusion.run("keyframe.generate", params, init_image=photo("coffee.png"))
+    rocket = diffusion.run("keyframe.generate", params, init_image=photo("rocket.png"))
+    assert np.array_equal(np.asarray(cup["image"]), np.asarray(again["image"]))
+    assert not np.array_equal(np.asarray(cup["image"]), np.asarray(rocket["image"]))
+    assert cup["generation"]["pipeline"].endswith("Img2ImgPipeline")
+    assert cup["generation"]["strength"] == 0.5
+    with pytest.raises(NodeError) as error:
+        diffusion.run("keyframe.generate", {**TINY, "prompt": "a cup", "strength": 0.1}, init_image=photo("chelsea.png"))
+    assert error.value.param == "strength"

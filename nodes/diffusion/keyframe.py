@@ -22,7 +22,9 @@ class KeyframeGenerate(Node):
     title = "Generate keyframes"
     category = "diffusion"
     inputs = {"embeddings": Input(PortKind.EMBEDDING, "Prompt embeddings from text.encode with the same "
-                                                      "model, instead of the prompt param", optional=True)}
+                                                      "model, instead of the prompt param", optional=True),
+              "init_image": Input(PortKind.IMAGE, "A picture to start from (the last frame of the previous "
+                                                  "shot, frames.last): image-to-image at `strength`", optional=True)}
     outputs = {
         "images": Output(PortKind.IMAGES, "Every image, in seed order"),
         "image": Output(PortKind.IMAGE, "The first image"),
@@ -45,12 +47,14 @@ class KeyframeGenerate(Node):
         scheduler: SchedulerName = Field("default", description="Sampler; default: the model's own")
         cpu_offload: bool = Field(False, description="On a GPU, keep each submodel on the CPU until it runs: "
                                                      "less GPU memory, slower. Ignored on the CPU")
+        strength: float = Field(0.6, gt=0, le=1, description="With an init image: how far to move away from it "
+                                "(0: keep it, 1: ignore it); steps x strength denoising steps run")
 
     @classmethod
     def model_ids(cls, params) -> list[str]:
         return [model_identity(params)]
 
-    def run(self, ctx, params, *, embeddings=None):
+    def run(self, ctx, params, *, embeddings=None, init_image=None):
         if embeddings is not None and (params.prompt or params.negative_prompt):
             raise NodeError("both embeddings and a prompt are given", param="prompt",
                             hint="leave prompt and negative_prompt empty when embeddings are connected")
@@ -58,15 +62,23 @@ class KeyframeGenerate(Node):
             raise NodeError("there is nothing to draw: no prompt and no embeddings", param="prompt",
                             hint="set prompt, or connect text.encode's embeddings")
 
+        if init_image is not None and int(params.steps * params.strength) < 1:
+            raise NodeError(f"{params.steps} steps at strength {params.strength:g} leave no denoising step",
+                            param="strength", hint="raise strength or steps so that steps x strength >= 1")
         resident = load_pipeline(ctx, params, "text_to_image", offload=params.cpu_offload)
         with run_view(resident, params.scheduler) as pipeline:
+            start = {}
+            if init_image is not None:
+                pipeline, start = image_to_image(pipeline), {
+                    "image": init_image.convert("RGB").resize((params.width, params.height)),
+                    "strength": params.strength}
             if embeddings is not None:
                 conditioning = embedding_arguments(pipeline, embeddings, accepted_arguments(pipeline))
             else:
                 conditioning = {"prompt": params.prompt, "negative_prompt": params.negative_prompt or None}
             guidance = {} if params.guidance is None else {"guidance_scale": params.guidance}
             result = call_pipeline(pipeline, {
-                **conditioning, **guidance,
+                **conditioning, **guidance, **start,
                 "num_inference_steps": params.steps, "width": params.width, "height": params.height,
                 "num_images_per_prompt": params.count,
                 "generator": seeded_generators(pipeline._execution_device, params.seed, params.count),
@@ -80,4 +92,15 @@ class KeyframeGenerate(Node):
             "width": params.width, "height": params.height,
             "seeds": [params.seed + index for index in range(params.count)],
         }
+        if init_image is not None:
+            generation["strength"] = params.strength
         return {"images": images, "image": images[0], "generation": generation}
+
+
+def image_to_image(pipeline):
+    """The image-to-image pipeline of the same model, sharing the resident weights (no reload)."""
+    from diffusers import AutoPipelineForImage2Image
+
+    derived = AutoPipelineForImage2Image.from_pipe(pipeline)
+    derived.set_progress_bar_config(disable=True)  # progress goes through ctx.progress
+    return derived
