@@ -39,7 +39,9 @@ class Input:
     kind: PortKind
     description: str = ""
     optional: bool = False
-    gather: bool = False  # TEMP(lead): a list of this kind, gathered over a matrix variable
+    # A gathering input takes a list of values of `kind`: every expansion of an upstream node over
+    # a matrix variable (`clip[shot=*].frames`), in the order of the matrix's values.
+    gather: bool = False
 
 
 @dataclass(frozen=True)

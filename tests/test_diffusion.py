@@ -289,6 +289,24 @@ def photo():
     return Image.fromarray(astronaut()).resize((64, 64), Image.Resampling.LANCZOS)
 
 
+def test_video_extend_chains_segments_on_their_own_frames(diffusion, photo):
+    from PIL import Image
+
+    params = {"model": "models/tiny-svd", "frames": 4, "steps": 2, "fps": 6, "seed": 3}
+    out = diffusion.run("video.extend", {**params, "segments": 3, "overlap": 1}, image=photo)
+    frames = list(out["frames"])
+    assert out["frames"].count == len(frames) == 3 * 4 - 2
+    first = list(diffusion.run("video.generate", params, image=photo)["frames"])
+    assert all(np.array_equal(a, b) for a, b in zip(frames[:3], first[:3]))
+    # Segment 2 animates segment 1's frame 4 - overlap with the next seed; after the crossfaded
+    # frame, its frames are the clip's.
+    second = list(diffusion.run("video.generate", {**params, "seed": 4}, image=Image.fromarray(first[3]))["frames"])
+    assert all(np.array_equal(a, b) for a, b in zip(frames[4:6], second[1:3]))
+    with pytest.raises(NodeError) as error:
+        diffusion.run("video.extend", {**params, "overlap": 4}, image=photo)
+    assert error.value.param == "overlap"
+
+
 def test_video_generate_returns_the_requested_frame_count_at_fps(diffusion, photo):
     out = diffusion.run("video.generate", {"model": "models/tiny-svd", "frames": 3, "steps": 2, "fps": 6}, image=photo)
     frames = out["frames"]
