@@ -10,7 +10,7 @@ few per node, so the serialisation costs nothing measurable.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 
 from sqlalchemy import and_, func, insert, select, text
 
@@ -30,7 +30,8 @@ class RunEvent:
     created_at: datetime
 
     def to_json(self) -> dict:
-        return {"id": self.id, "run_id": self.run_id, "kind": self.kind, "created_at": self.created_at.isoformat(),
+        created = self.created_at if self.created_at.tzinfo else self.created_at.replace(tzinfo=UTC)  # SQLite: naive UTC
+        return {"id": self.id, "run_id": self.run_id, "kind": self.kind, "created_at": created.isoformat(),
                 **self.data}
 
 
@@ -55,3 +56,10 @@ def events_after(db: Database, after_id: int = 0, *, run_id: str | None = None, 
 def last_event_id(db: Database) -> int:
     with db.engine.connect() as connection:
         return connection.scalar(select(func.max(run_events.c.id))) or 0
+
+
+def last_event_of_run(db: Database, run_id: str) -> RunEvent | None:
+    with db.engine.connect() as connection:
+        row = connection.execute(select(run_events).where(run_events.c.run_id == run_id)
+                                 .order_by(run_events.c.id.desc()).limit(1)).first()
+    return RunEvent(row.id, row.run_id, row.kind, row.data, row.created_at) if row else None

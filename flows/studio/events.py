@@ -24,13 +24,14 @@ from reelgraph.storage import Database
 from reelgraph.storage import event_repository as events_repo
 from reelgraph.storage import repository as repo
 from reelgraph.storage.event_repository import RunEvent
-from reelgraph.storage.records import DONE_STATUSES
+from reelgraph.storage.records import CANCELLED, DONE_STATUSES, FAILED, INTERRUPTED, SUCCEEDED
 
 QUEUE, RUN_STATUS, RUN_FINISHED = "queue", "run_status", "run_finished"
 NODE_STARTED, NODE_PROGRESS, NODE_FINISHED = "node_started", "node_progress", "node_finished"
 PROGRESS_INTERVAL_SECONDS = 0.25
 POLL_SECONDS = 0.25
 KEEPALIVE_SECONDS = 15.0
+FINAL_STATUSES = (SUCCEEDED, FAILED, CANCELLED, INTERRUPTED)
 
 # Called after each row is written in this process (the server's hub listens here).
 _written_listeners: list[Callable[[], None]] = []
@@ -107,6 +108,16 @@ class RunEventSink:
         return self.emit(RUN_FINISHED, {"status": status, "error": error})
 
 
+def _run_is_over(db: Database, run_id: str, sent_up_to: int) -> bool:
+    """The run has finished and its run_finished (its latest event) is already behind the client."""
+    run = repo.get_run(db, run_id)
+    if run is None:
+        return True
+    latest = events_repo.last_event_of_run(db, run_id)
+    return (run.status in FINAL_STATUSES and latest is not None and latest.kind == RUN_FINISHED
+            and latest.id <= sent_up_to)
+
+
 def format_sse(event: RunEvent) -> str:
     data = json.dumps(event.to_json(), ensure_ascii=False, separators=(",", ":"), default=str)
     return f"id: {event.id}\nevent: {event.kind}\ndata: {data}\n\n"
@@ -173,6 +184,8 @@ class EventHub:
                         return
                 if len(rows) < 1000:
                     break
+            if run_id is not None and await asyncio.to_thread(_run_is_over, self.db, run_id, last):
+                return  # resumed after the run's last event: nothing more will come
             while True:
                 try:
                     row = await asyncio.wait_for(queue.get(), KEEPALIVE_SECONDS)
