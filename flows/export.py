@@ -1,7 +1,8 @@
 """Copy a run's final outputs (the outputs of nodes nothing else consumes) into a folder.
 
 `reelgraph run graph.yaml --out out/` leaves `out/<node>.<port>.<ext>` files a person can open;
-it works the same whether the nodes executed or came from the cache.
+it works the same whether the nodes executed or came from the cache. Which kinds are exported, and
+with which extension, is each port kind's spec (`nodes.ports.PORT_KINDS`).
 """
 from __future__ import annotations
 
@@ -10,13 +11,9 @@ import shutil
 from pathlib import Path
 
 from reelgraph.flows.runtime import Runtime
-from reelgraph.nodes import PortKind
-from reelgraph.nodes.codecs import CODECS
+from reelgraph.nodes.ports import PORT_KINDS
 from reelgraph.storage import repository as repo
 from reelgraph.storage.records import DONE_STATUSES
-
-EXTENSIONS = {"text": "txt", "json": "json", "image": "png", "video": "mp4", "audio": "wav",
-              "subtitles": "json", "embedding": "safetensors"}
 
 
 def _safe_name(node_id: str) -> str:
@@ -33,16 +30,16 @@ def export_final_outputs(runtime: Runtime, run_id: str, directory: str | Path) -
     written = []
     for node_run in finals:
         for port, sha in node_run.outputs.items():
-            artifact = artifacts[sha]
-            stem = directory / f"{_safe_name(node_run.node_id)}.{port}"
-            if artifact.kind == "images":
-                for index, image_sha in enumerate(CODECS[PortKind.IMAGES].children(sha, runtime.store)):
-                    target = stem.with_name(f"{stem.name}-{index}.png")
-                    shutil.copyfile(runtime.store.local_path(image_sha), target)
-                    written.append(target)
-            elif artifact.kind in EXTENSIONS:
-                target = stem.with_name(f"{stem.name}.{EXTENSIONS[artifact.kind]}")
-                shutil.copyfile(runtime.store.local_path(sha), target)
-                written.append(target)
-            # frames are intermediate by nature: encode them with video.encode to get a file
+            spec = PORT_KINDS.get(artifacts[sha].kind)
+            if spec is None or spec.extension is None:  # not a file a person opens (frames), or unknown
+                continue
+            stem = f"{_safe_name(node_run.node_id)}.{port}"
+            if spec.export_parts:
+                files = {f"{stem}-{index}.{spec.extension}": part
+                         for index, part in enumerate(spec.codec.children(sha, runtime.store))}
+            else:
+                files = {f"{stem}.{spec.extension}": sha}
+            for name, blob in files.items():
+                shutil.copyfile(runtime.store.local_path(blob), directory / name)
+                written.append(directory / name)
     return written

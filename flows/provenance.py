@@ -9,11 +9,11 @@ reused it from the cache are listed too.
 """
 from __future__ import annotations
 
-import hashlib
 from pathlib import Path
 
 from reelgraph.flows.lineage import node_lineage
 from reelgraph.flows.runtime import Runtime
+from reelgraph.nodes.hashing import sha256_file
 from reelgraph.storage import repository as repo
 from reelgraph.storage.records import ArtifactInfo, NodeRunInfo
 
@@ -22,19 +22,11 @@ class ArtifactNotFound(LookupError):
     """The target names no recorded artifact; the message says why."""
 
 
-def file_sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with open(path, "rb") as file:
-        while chunk := file.read(1 << 20):
-            digest.update(chunk)
-    return digest.hexdigest()
-
-
 def resolve_artifact(runtime: Runtime, target: str) -> ArtifactInfo:
     """The artifact a file (by the hash of its bytes) or a sha256 prefix names."""
     path = Path(target)
     if path.is_file():
-        sha = file_sha256(path)
+        sha = sha256_file(path)
         found = repo.get_artifacts(runtime.db, [sha]).get(sha)
         if found is None:
             raise ArtifactNotFound(f"no artifact in this database has the bytes of {target} (sha256 {sha}); "

@@ -24,7 +24,7 @@ from reelgraph.flows.heartbeat import LEASE_SECONDS
 from reelgraph.flows.lineage import node_lineage
 from reelgraph.flows.runtime import Runtime
 from reelgraph.nodes import NodeContext, NodeError, PortKind, ProgressEvent, Workspace
-from reelgraph.nodes.codecs import CODECS, decode_value, encode_value
+from reelgraph.nodes.ports import decode_value, encode_value, port_kind
 from reelgraph.storage import repository as repo
 from reelgraph.storage.artifact_store import ArtifactCorrupted, ArtifactMissing
 from reelgraph.storage.records import CACHED, DONE_STATUSES, FAILED, SUCCEEDED, ArtifactInfo, NodeRunInfo
@@ -65,10 +65,6 @@ def try_cache(runtime: Runtime, node_run: NodeRunInfo) -> bool:
         return False
     repo.mark_cached(runtime.db, {node_run.id: hit})
     return True
-
-
-def _artifact_uri(runtime: Runtime, sha256: str) -> str:
-    return f"{runtime.store.uri.rstrip('/')}/objects/{sha256[:2]}/{sha256[2:]}"
 
 
 def _decode_inputs(runtime: Runtime, node_run: NodeRunInfo, node_type: Any) -> dict[str, Any]:
@@ -118,7 +114,7 @@ def _encode_outputs(runtime: Runtime, node_type: Any, values: Any) -> dict[str, 
         except OSError as error:
             raise _disk_failure(error, f"storing output '{port}'") from error
         outputs[port] = ArtifactInfo(sha256=encoded.sha256, kind=str(kind), mime=encoded.mime,
-                                     size=encoded.size, uri=_artifact_uri(runtime, encoded.sha256),
+                                     size=encoded.size, uri=runtime.store.uri_for(encoded.sha256),
                                      meta=encoded.meta)
     return outputs
 
@@ -167,7 +163,7 @@ def _workspace(runtime: Runtime, run_id: str) -> Workspace:
 def _blobs_of(runtime: Runtime, artifact: ArtifactInfo) -> set[str]:
     """An artifact's blob and, for manifests (image lists, frame sequences), the blobs it lists."""
     try:
-        return {artifact.sha256, *CODECS[PortKind(artifact.kind)].children(artifact.sha256, runtime.store)}
+        return {artifact.sha256, *port_kind(artifact.kind).codec.children(artifact.sha256, runtime.store)}
     except (ArtifactCorrupted, ArtifactMissing):  # the manifest itself is the damaged blob
         return {artifact.sha256}
 

@@ -10,19 +10,16 @@ A non-deterministic node passes the run id as `salt`, so it never matches an ear
 from __future__ import annotations
 
 import hashlib
-import json
 import os
 import threading
 from pathlib import Path
-from typing import Any
+
+from reelgraph.nodes.hashing import canonical_json, sha256_file
+
+__all__ = ["cache_key", "canonical_json", "file_digest"]
 
 _file_digests: dict[tuple[str, int, int], str] = {}
 _file_digests_lock = threading.Lock()
-
-
-def canonical_json(value: Any) -> bytes:
-    return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False,
-                      allow_nan=False).encode()
 
 
 def file_digest(path: Path) -> str:
@@ -32,13 +29,10 @@ def file_digest(path: Path) -> str:
     with _file_digests_lock:
         if memo_key in _file_digests:
             return _file_digests[memo_key]
-    digest = hashlib.sha256()
-    with open(path, "rb") as handle:
-        while chunk := handle.read(1024 * 1024):
-            digest.update(chunk)
+    digest = sha256_file(path)
     with _file_digests_lock:
-        _file_digests[memo_key] = digest.hexdigest()
-    return digest.hexdigest()
+        _file_digests[memo_key] = digest
+    return digest
 
 
 def cache_key(*, node_type: str, version: int, params: dict, inputs: dict[str, tuple[str, str]],

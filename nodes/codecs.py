@@ -1,4 +1,5 @@
-"""Codecs: how each port kind's value becomes an artifact and back.
+"""Codecs: how a port kind's value becomes an artifact and back (which kind uses which codec, with
+which MIME type, is in `nodes.ports.PORT_KINDS`).
 
 An artifact is the sha256 of its bytes plus metadata. Composite values (a list of images, a frame
 sequence) are stored as a small JSON manifest that lists the blobs it is made of; the manifest's
@@ -16,7 +17,7 @@ from typing import Any
 import numpy as np
 
 from reelgraph.nodes.context import BlobStore
-from reelgraph.nodes.ports import PortKind
+from reelgraph.nodes.hashing import canonical_json
 from reelgraph.nodes.values import Frames, MediaFile, Subtitles
 
 # Frames are grouped into chunks of about this many bytes: large enough to amortise the store's
@@ -32,11 +33,10 @@ class Encoded:
     meta: dict = field(default_factory=dict)
 
 
-def canonical_json(value: Any) -> bytes:
-    return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode()
-
-
 class Codec(ABC):
+    def __init__(self, mime: str) -> None:
+        self.mime = mime  # the artifact's MIME type, from the port kind's spec
+
     @abstractmethod
     def encode(self, value: Any, store: BlobStore) -> Encoded: ...
 
@@ -53,7 +53,7 @@ class TextCodec(Codec):
         if not isinstance(value, str):
             raise TypeError(f"a text port needs a str, got {type(value).__name__}")
         data = value.encode()
-        return Encoded(store.put_bytes(data), len(data), "text/plain; charset=utf-8", {"chars": len(value)})
+        return Encoded(store.put_bytes(data), len(data), self.mime, {"chars": len(value)})
 
     def decode(self, sha256: str, meta: dict, store: BlobStore) -> str:
         return store.read_bytes(sha256).decode()
@@ -62,7 +62,7 @@ class TextCodec(Codec):
 class JsonCodec(Codec):
     def encode(self, value: Any, store: BlobStore) -> Encoded:
         data = canonical_json(value)
-        return Encoded(store.put_bytes(data), len(data), "application/json")
+        return Encoded(store.put_bytes(data), len(data), self.mime)
 
     def decode(self, sha256: str, meta: dict, store: BlobStore) -> Any:
         return json.loads(store.read_bytes(sha256))
@@ -74,7 +74,7 @@ class EmbeddingCodec(Codec):
 
         data = save({name: tensor.contiguous() for name, tensor in sorted(value.items())})
         shapes = {name: list(tensor.shape) for name, tensor in value.items()}
-        return Encoded(store.put_bytes(data), len(data), "application/x-safetensors", {"shapes": shapes})
+        return Encoded(store.put_bytes(data), len(data), self.mime, {"shapes": shapes})
 
     def decode(self, sha256: str, meta: dict, store: BlobStore) -> dict:
         from safetensors.torch import load
@@ -88,18 +88,22 @@ def _png_bytes(image: Any) -> bytes:
     return buffer.getvalue()
 
 
+def _png_image(data: bytes) -> Any:
+    from PIL import Image
+
+    with Image.open(io.BytesIO(data)) as image:
+        image.load()
+        return image
+
+
 class ImageCodec(Codec):
     def encode(self, value: Any, store: BlobStore) -> Encoded:
         data = _png_bytes(value)
         meta = {"width": value.width, "height": value.height, "mode": value.mode}
-        return Encoded(store.put_bytes(data), len(data), "image/png", meta)
+        return Encoded(store.put_bytes(data), len(data), self.mime, meta)
 
     def decode(self, sha256: str, meta: dict, store: BlobStore) -> Any:
-        from PIL import Image
-
-        with Image.open(io.BytesIO(store.read_bytes(sha256))) as image:
-            image.load()
-            return image
+        return _png_image(store.read_bytes(sha256))
 
 
 class ImagesCodec(Codec):
@@ -109,17 +113,13 @@ class ImagesCodec(Codec):
         shas = [store.put_bytes(_png_bytes(image)) for image in value]
         manifest = canonical_json({"images": shas})
         meta = {"count": len(shas), "width": value[0].width, "height": value[0].height}
-        return Encoded(store.put_bytes(manifest), len(manifest), "application/vnd.reelgraph.images+json", meta)
+        return Encoded(store.put_bytes(manifest), len(manifest), self.mime, meta)
 
     def decode(self, sha256: str, meta: dict, store: BlobStore) -> list:
-        return [ImageCodec().decode(sha, {}, store) for sha in self.children(sha256, store)]
+        return [_png_image(store.read_bytes(sha)) for sha in self.children(sha256, store)]
 
     def children(self, sha256: str, store: BlobStore) -> list[str]:
         return json.loads(store.read_bytes(sha256))["images"]
-
-    def decode_as_frames(self, sha256: str, meta: dict, store: BlobStore, fps: float = 1.0) -> Frames:
-        images = self.decode(sha256, meta, store)
-        return Frames.from_arrays([np.asarray(image.convert("RGB")) for image in images], fps)
 
 
 class FramesCodec(Codec):
@@ -141,7 +141,7 @@ class FramesCodec(Codec):
         data = canonical_json(manifest)
         meta = {"fps": value.fps, "width": value.width, "height": value.height, "count": count,
                 "duration": count / value.fps}
-        return Encoded(store.put_bytes(data), len(data), "application/vnd.reelgraph.frames+json", meta)
+        return Encoded(store.put_bytes(data), len(data), self.mime, meta)
 
     def decode(self, sha256: str, meta: dict, store: BlobStore) -> Frames:
         manifest = json.loads(store.read_bytes(sha256))
@@ -164,45 +164,15 @@ class MediaFileCodec(Codec):
         return Encoded(store.put_file(value.path), size, value.mime, dict(value.meta))
 
     def decode(self, sha256: str, meta: dict, store: BlobStore) -> MediaFile:
-        return MediaFile(path=store.local_path(sha256), mime=meta.get("mime", "application/octet-stream"),
-                         meta=dict(meta))
+        return MediaFile(path=store.local_path(sha256), mime=meta.get("mime", self.mime), meta=dict(meta))
 
 
 class SubtitlesCodec(Codec):
     def encode(self, value: Subtitles, store: BlobStore) -> Encoded:
         data = canonical_json(value.to_json())
         meta = {"language": value.language, "cues": len(value.cues)}
-        return Encoded(store.put_bytes(data), len(data), "application/vnd.reelgraph.subtitles+json", meta)
+        return Encoded(store.put_bytes(data), len(data), self.mime, meta)
 
     def decode(self, sha256: str, meta: dict, store: BlobStore) -> Subtitles:
         return Subtitles.from_json(json.loads(store.read_bytes(sha256)))
 
-
-CODECS: dict[PortKind, Codec] = {
-    PortKind.TEXT: TextCodec(),
-    PortKind.JSON: JsonCodec(),
-    PortKind.EMBEDDING: EmbeddingCodec(),
-    PortKind.IMAGE: ImageCodec(),
-    PortKind.IMAGES: ImagesCodec(),
-    PortKind.FRAMES: FramesCodec(),
-    PortKind.AUDIO: MediaFileCodec(),
-    PortKind.VIDEO: MediaFileCodec(),
-    PortKind.SUBTITLES: SubtitlesCodec(),
-}
-
-
-def encode_value(kind: PortKind, value: Any, store: BlobStore) -> Encoded:
-    return CODECS[kind].encode(value, store)
-
-
-def decode_value(stored_kind: PortKind, wanted_kind: PortKind, sha256: str, meta: dict,
-                 store: BlobStore) -> Any:
-    """Decode an artifact of `stored_kind` for an input port of `wanted_kind` (see COMPATIBLE_KINDS)."""
-    value = CODECS[stored_kind].decode(sha256, meta, store)
-    if stored_kind == wanted_kind:
-        return value
-    if stored_kind == PortKind.IMAGE and wanted_kind == PortKind.IMAGES:
-        return [value]
-    if stored_kind == PortKind.IMAGES and wanted_kind == PortKind.FRAMES:
-        return Frames.from_arrays([np.asarray(image.convert("RGB")) for image in value], fps=1.0)
-    raise TypeError(f"cannot read a {stored_kind} artifact as {wanted_kind}")

@@ -1,6 +1,6 @@
 """The content-addressed artifact store.
 
-Every artifact is a blob named by the sha256 of its bytes, under `objects/ab/cdef...`. Writes go
+Every artifact is a blob named by the sha256 of its bytes, under `objects/ab/cdef...` (`object_key`). Writes go
 to a temporary file in the store's own `tmp/` folder and are renamed into place, so a reader
 never sees a half-written blob and a crashed writer leaves only a temporary file behind. Reads of
 bytes are verified against the name (a corrupted blob raises `ArtifactCorrupted`, never returns
@@ -18,7 +18,7 @@ import tempfile
 import uuid
 from pathlib import Path
 
-HASH_CHUNK = 1024 * 1024
+from reelgraph.nodes.hashing import sha256_file
 
 
 class ArtifactMissing(FileNotFoundError):
@@ -33,26 +33,23 @@ class ArtifactCorrupted(OSError):
         self.sha256 = sha256
 
 
-def sha256_file(path: Path) -> str:
-    digest = hashlib.sha256()
-    with open(path, "rb") as handle:
-        while chunk := handle.read(HASH_CHUNK):
-            digest.update(chunk)
-    return digest.hexdigest()
-
-
 def _check_sha(sha256: str) -> str:
     if len(sha256) != 64 or any(c not in "0123456789abcdef" for c in sha256):
         raise ValueError(f"'{sha256}' is not a sha256 hex digest")
     return sha256
 
 
+def object_key(sha256: str) -> str:
+    """Where a blob lives inside any store, local or remote: `objects/<first 2 hex>/<other 62>`."""
+    _check_sha(sha256)
+    return f"objects/{sha256[:2]}/{sha256[2:]}"
+
+
 class LocalArtifactStore:
     def __init__(self, root: str | os.PathLike) -> None:
         self.root = Path(root).resolve()
-        self.objects = self.root / "objects"
         self.tmp = self.root / "tmp"
-        self.objects.mkdir(parents=True, exist_ok=True)
+        (self.root / "objects").mkdir(parents=True, exist_ok=True)
         self.tmp.mkdir(parents=True, exist_ok=True)
 
     @property
@@ -60,8 +57,11 @@ class LocalArtifactStore:
         return str(self.root)
 
     def path_for(self, sha256: str) -> Path:
-        _check_sha(sha256)
-        return self.objects / sha256[:2] / sha256[2:]
+        return self.root / object_key(sha256)
+
+    def uri_for(self, sha256: str) -> str:
+        """The blob's address as recorded on its artifact (a path, or a URL for fsspec stores)."""
+        return f"{self.uri.rstrip('/')}/{object_key(sha256)}"
 
     def exists(self, sha256: str) -> bool:
         return self.path_for(sha256).exists()
@@ -148,8 +148,7 @@ class FsspecArtifactStore(LocalArtifactStore):
         return self.url
 
     def _remote(self, sha256: str) -> str:
-        _check_sha(sha256)
-        return f"{self.base}/objects/{sha256[:2]}/{sha256[2:]}"
+        return f"{self.base}/{object_key(sha256)}"
 
     def exists(self, sha256: str) -> bool:
         return self.fs.exists(self._remote(sha256))

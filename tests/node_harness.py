@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from reelgraph.nodes import NodeContext, Workspace, default_registry
-from reelgraph.nodes.codecs import decode_value, encode_value
+from reelgraph.nodes.ports import decode_value, encode_value
 from reelgraph.storage.artifact_store import LocalArtifactStore
 
 

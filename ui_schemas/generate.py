@@ -12,6 +12,7 @@ from typing import Any
 
 from reelgraph.graph.document import GraphDocument
 from reelgraph.nodes import Node, NodeRegistry, load_registry
+from reelgraph.nodes.ports import PORT_KINDS, PortKind, kinds_compatible
 
 SCHEMA_DIALECT = "https://json-schema.org/draft/2020-12/schema"
 
@@ -30,7 +31,8 @@ def node_schema(node_type: type[Node]) -> dict[str, Any]:
         "version": node_type.version,
         "category": node_type.category,
         "description": node_type.description(),
-        "inputs": {port: {"kind": str(p.kind), "optional": p.optional, "description": p.description}
+        "inputs": {port: {"kind": str(p.kind), "optional": p.optional, "description": p.description,
+                          "accepts": accepted_kinds(p.kind)}
                    for port, p in node_type.inputs.items()},
         "outputs": {port: {"kind": str(p.kind), "description": p.description}
                     for port, p in node_type.outputs.items()},
@@ -44,11 +46,24 @@ def node_schema(node_type: type[Node]) -> dict[str, Any]:
     return schema
 
 
+def accepted_kinds(kind: PortKind) -> list[str]:
+    """The output kinds an input of this kind accepts: its own and those that convert into it."""
+    return [str(source) for source in PortKind if kinds_compatible(source, kind)]
+
+
+def port_kinds_table() -> dict[str, Any]:
+    """Every port kind as data, from its spec: what editors need to draw, connect and preview ports."""
+    return {str(kind): {"python_type": spec.python_type, "mime": spec.mime, "extension": spec.extension,
+                        "converts_to": [str(target) for target in spec.converts_to]}
+            for kind, spec in PORT_KINDS.items()}
+
+
 def graph_schema(registry: NodeRegistry) -> dict[str, Any]:
     """The document schema, with each node's params checked against its type's params schema."""
     schema = GraphDocument.model_json_schema()
     schema["$schema"] = SCHEMA_DIALECT
     schema["title"] = "reelgraph graph document"
+    schema["x-reelgraph-port-kinds"] = port_kinds_table()
     spec = schema["$defs"]["NodeSpec"]
     spec["properties"]["type"]["enum"] = registry.names()
     spec["allOf"] = [{

@@ -45,10 +45,6 @@ def sha256_text(text: str) -> str:
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
-def file_sha256(path: Path) -> str:
-    return hashlib.sha256(path.read_bytes()).hexdigest()
-
-
 def resolve(root: Path, relative: str, suffixes: tuple[str, ...] = GRAPH_SUFFIXES) -> Path:
     parts = PurePosixPath(relative.replace("\\", "/")).parts
     if not parts or relative.startswith("/") or any(p in ("..", ".") or p.startswith(".") for p in parts):

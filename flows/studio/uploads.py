@@ -18,6 +18,7 @@ from PIL import Image, UnidentifiedImageError
 from reelgraph.flows.studio import graph_files
 from reelgraph.flows.studio.context import Studio, studio
 from reelgraph.flows.studio.models import Upload
+from reelgraph.nodes.hashing import sha256_file
 
 router = APIRouter(tags=["uploads"])
 IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".webp")
@@ -67,7 +68,7 @@ async def upload(request: Request, name: str = Query(..., description="The file'
                 raise HTTPException(415, f"'{name}' is not a readable image: {error}") from None
         sha = digest.hexdigest()
         target = target_dir / target_name
-        if target.exists() and graph_files.file_sha256(target) != sha:  # keep both: name by content
+        if target.exists() and sha256_file(target) != sha:  # keep both: name by content
             target = target_dir / f"{target.stem}-{sha[:8]}{target.suffix}"
         os.replace(temporary, target)
     finally:

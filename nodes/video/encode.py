@@ -10,12 +10,12 @@ from pydantic import Field
 
 from reelgraph.nodes.api import Node, NodeParams, Resources
 from reelgraph.nodes.errors import NodeError
+from reelgraph.nodes.l10n.subtitle_formats import format_srt
 from reelgraph.nodes.ports import Input, Output, PortKind
 from reelgraph.nodes.values import Frames, MediaFile, Subtitles
 from reelgraph.nodes.video.ffmpeg_pipe import pipe_frames
 from reelgraph.nodes.video.languages import mp4_language
 from reelgraph.nodes.video.probe import media_summary
-from reelgraph.nodes.video.srt import write_srt
 
 X264_PRESETS = Literal["ultrafast", "superfast", "veryfast", "faster", "fast", "medium", "slow",
                        "slower", "veryslow"]
@@ -126,7 +126,9 @@ class VideoEncode(Node):
             audio_track = ExtraTrack(audio.path, track_language(tag, param="audio_language"))
         if subtitles is not None and subtitles.cues:
             language = track_language(subtitles.language, port="subtitles")
-            subtitle_track = ExtraTrack(write_srt(subtitles, ctx.scratch_path(".srt")), language)
+            srt = ctx.scratch_path(".srt")
+            srt.write_text(format_srt(subtitles.cues), encoding="utf-8")
+            subtitle_track = ExtraTrack(srt, language)
         output = ctx.scratch_path(".mp4")
         command = encode_command(output=output, width=frames.width, height=frames.height, fps=frames.fps,
                                  crf=params.crf, preset=params.preset, audio=audio_track,
