@@ -55,7 +55,7 @@ async def follow(client: httpx.AsyncClient, runs: int, received: list, ready: as
             elif line.startswith("data:"):
                 data = json.loads(line[5:])
                 written = datetime.fromisoformat(data["created_at"]).timestamp()
-                received.append((event_id, kind, time.time() - written))
+                received.append((event_id, kind, time.time() - written, written))
                 finished += kind == "run_finished"
                 if finished == runs:
                     return
@@ -72,12 +72,14 @@ async def load(base: str, runs: int, clients: int) -> dict:
         started = time.perf_counter()
         answers = await asyncio.gather(*(client.post("/api/v1/runs", json={"path": "hello.yaml"}) for _ in range(runs)))
         submitted = time.perf_counter() - started
+        burst_over = time.time()
         assert all(answer.status_code == 202 for answer in answers), [a.text for a in answers if a.status_code != 202]
         run_ids = [answer.json()["run_id"] for answer in answers]
         await asyncio.wait_for(asyncio.gather(*followers), timeout=600)
         drained = time.perf_counter() - started
         statuses = [(await client.get(f"/api/v1/runs/{run_id}")).json()["status"] for run_id in run_ids]
-    return {"streams": streams, "submitted": submitted, "drained": drained, "statuses": statuses}
+    return {"streams": streams, "submitted": submitted, "drained": drained, "statuses": statuses,
+            "burst_over": burst_over}
 
 
 def main() -> None:
@@ -100,10 +102,11 @@ def main() -> None:
             server.wait(timeout=30)
             server.stdout.close()
     streams = result["streams"]
-    reference = [event_id for event_id, _, _ in streams[0]]
-    gap_free = all([e for e, _, _ in stream] == list(range(1, len(stream) + 1)) for stream in streams)
-    identical = all([e for e, _, _ in stream] == reference for stream in streams)
-    latencies = sorted(latency for stream in streams for _, _, latency in stream)
+    reference = [event[0] for event in streams[0]]
+    gap_free = all([event[0] for event in stream] == list(range(1, len(stream) + 1)) for stream in streams)
+    identical = all([event[0] for event in stream] == reference for stream in streams)
+    latencies = sorted(event[2] for stream in streams for event in stream)
+    after_burst = sorted(event[2] for stream in streams for event in stream if event[3] > result["burst_over"])
     succeeded = result["statuses"].count("succeeded")
     print(f"runs: {succeeded}/{args.runs} succeeded in {result['drained']:.1f} s "
           f"({args.runs / result['drained']:.1f} runs/s, {args.workers} workers)")
@@ -111,6 +114,9 @@ def main() -> None:
     print(f"streams: {args.clients} x {len(reference)} events; gap-free: {gap_free}; all identical: {identical}")
     print(f"event latency (written -> received): p50 {statistics.median(latencies) * 1000:.0f} ms, "
           f"p95 {latencies[int(len(latencies) * 0.95)] * 1000:.0f} ms, max {latencies[-1] * 1000:.0f} ms")
+    if after_burst:
+        print(f"  after the submissions returned: p50 {statistics.median(after_burst) * 1000:.0f} ms, "
+              f"p95 {after_burst[int(len(after_burst) * 0.95)] * 1000:.0f} ms ({len(after_burst)} deliveries)")
     if succeeded != args.runs or not gap_free or not identical:
         raise SystemExit("FAILED: a run did not succeed or a stream lost events")
 

@@ -10,7 +10,7 @@ import httpx
 import pytest
 from PIL import Image
 
-from tests.studio_harness import TOKEN, start_studio, stop_studio
+from tests.studio_harness import TOKEN, start_studio, stop_studio, wait_until
 
 REPO = Path(__file__).resolve().parent.parent
 
@@ -193,3 +193,32 @@ def test_uploads_land_in_the_graphs_folder_within_type_and_size_limits(studio, w
     assert studio.client.post("/api/v1/uploads", params={"name": "fake.png"}, content=b"not a png").status_code == 415
     assert studio.client.post("/api/v1/uploads", params={"name": "big.wav"}, content=b"0" * 300_000).status_code == 413
     assert not [p for p in (workspace / "uploads").iterdir() if p.name.startswith(".upload-")]
+
+
+def _engines_cancel() -> bool:
+    import inspect
+
+    from reelgraph.flows.api import execute_run
+    return "cancel" in inspect.signature(execute_run).parameters
+
+
+@pytest.mark.skipif(not _engines_cancel(), reason="the engines do not take cancel= yet")
+def test_a_running_run_stops_on_cancel_and_resumes_to_the_end(studio, tmp_path):
+    started, release = tmp_path / "gate.started", tmp_path / "gate.release"
+    document = {"reelgraph": 1, "name": "gated", "nodes": {
+        "gate": {"type": "testpack.wait_for_file", "params": {"started": str(started), "release": str(release)}},
+        "after": {"type": "util.noop", "inputs": {"value": "gate.value"}}}}
+    run_id = studio.submit(document=document)
+    wait_until(started.exists, 60, what="the gate node to start")
+    response = studio.client.post(f"/api/v1/runs/{run_id}/cancel")
+    assert response.status_code == 202 and response.json()["status"] == "cancelling"
+    events = studio.events(run_id)
+    assert events[-1].kind == "run_finished" and events[-1].data["status"] == "cancelled"
+    assert studio.client.get(f"/api/v1/runs/{run_id}").json()["status"] == "cancelled"
+
+    release.touch()
+    assert studio.client.post(f"/api/v1/runs/{run_id}/resume").status_code == 202
+    finished = studio.wait_finished(run_id)
+    assert finished["status"] == "succeeded" and finished["nodes"]["after"]["status"] == "succeeded"
+    resumed = studio.events(run_id, last_event_id=events[-1].id)
+    assert resumed[-1].kind == "run_finished" and resumed[-1].data["status"] == "succeeded"

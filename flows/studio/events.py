@@ -128,17 +128,18 @@ class EventHub:
 
     def __init__(self, db: Database, poll_seconds: float = POLL_SECONDS) -> None:
         self.db, self.poll_seconds = db, poll_seconds
-        self._subscribers: set[asyncio.Queue[RunEvent]] = set()
+        self._subscribers: set[asyncio.Queue[list[tuple[RunEvent, str]]]] = set()
         self._wake: asyncio.Event | None = None
         self._loop: asyncio.AbstractEventLoop | None = None
         self._stop_listening: Callable[[], None] | None = None
 
-    def subscribe(self) -> asyncio.Queue[RunEvent]:
-        queue: asyncio.Queue[RunEvent] = asyncio.Queue()
+    def subscribe(self) -> asyncio.Queue[list[tuple[RunEvent, str]]]:
+        """A queue that receives each new page of rows, as [(row, its SSE text)]."""
+        queue: asyncio.Queue[list[tuple[RunEvent, str]]] = asyncio.Queue()
         self._subscribers.add(queue)
         return queue
 
-    def unsubscribe(self, queue: asyncio.Queue[RunEvent]) -> None:
+    def unsubscribe(self, queue: asyncio.Queue) -> None:
         self._subscribers.discard(queue)
 
     def _written(self) -> None:  # any thread of this process
@@ -158,9 +159,10 @@ class EventHub:
                 self._wake.clear()
                 while True:
                     rows = await asyncio.to_thread(events_repo.events_after, self.db, last_id)
-                    for row in rows:
+                    if rows and self._subscribers:  # formatted once here, not once per stream
+                        batch = [(row, format_sse(row)) for row in rows]
                         for queue in list(self._subscribers):
-                            queue.put_nowait(row)
+                            queue.put_nowait(batch)
                     if rows:
                         last_id = rows[-1].id
                     if len(rows) < 1000:
@@ -177,26 +179,39 @@ class EventHub:
             yield "retry: 1000\n\n"
             while True:  # replay from the database, a page at a time
                 rows = await asyncio.to_thread(events_repo.events_after, self.db, last, run_id=run_id)
+                chunk = []
                 for row in rows:
-                    yield format_sse(row)
+                    chunk.append(format_sse(row))
                     last = row.id
                     if run_id is not None and row.kind == RUN_FINISHED:
+                        yield "".join(chunk)
                         return
+                if chunk:
+                    yield "".join(chunk)
                 if len(rows) < 1000:
                     break
             if run_id is not None and await asyncio.to_thread(_run_is_over, self.db, run_id, last):
                 return  # resumed after the run's last event: nothing more will come
             while True:
                 try:
-                    row = await asyncio.wait_for(queue.get(), KEEPALIVE_SECONDS)
+                    batches = [await asyncio.wait_for(queue.get(), KEEPALIVE_SECONDS)]
                 except TimeoutError:
                     yield ": keepalive\n\n"
                     continue
-                if row.id <= last or (run_id is not None and row.run_id != run_id):
-                    continue
-                yield format_sse(row)
-                last = row.id
-                if run_id is not None and row.kind == RUN_FINISHED:
+                while not queue.empty():  # whatever else is waiting goes out in the same write
+                    batches.append(queue.get_nowait())
+                chunk, finished = [], False
+                for row, text in (item for batch in batches for item in batch):
+                    if row.id <= last or (run_id is not None and row.run_id != run_id):
+                        continue
+                    chunk.append(text)
+                    last = row.id
+                    if run_id is not None and row.kind == RUN_FINISHED:
+                        finished = True
+                        break
+                if chunk:
+                    yield "".join(chunk)
+                if finished:
                     return
         finally:
             self.unsubscribe(queue)
