@@ -13,6 +13,7 @@ There is no global mutable registry: callers build one with `load_registry()` an
 """
 from __future__ import annotations
 
+import inspect
 import logging
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
@@ -41,6 +42,9 @@ class NodeRegistry:
         name = getattr(node_type, "type", None)
         if not isinstance(name, str) or not name:
             raise ValueError(f"{node_type!r} has no `type` name")
+        if inspect.isabstract(node_type):
+            raise ValueError(f"node type '{name}' ({node_type.__qualname__}) defines no run(); "
+                             "write `def run(self, ctx, params, *, <input ports>)`")
         existing = self._types.get(name)
         if existing is not None and existing is not node_type:
             raise ValueError(f"node type '{name}' is registered twice: {existing!r} and {node_type!r}")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from reelgraph.nodes import Input, Node, NodeParams, Output, PortKind, default_registry
+from reelgraph.nodes import Input, Node, NodeParams, NodeRegistry, Output, PortKind, default_registry
 from reelgraph.nodes.node_checks import NodeDefinitionError
 
 
@@ -127,6 +127,15 @@ def test_a_subclass_that_adds_a_port_must_take_it_in_run():
         class Extended(Base):
             type = "test.extended"
             inputs = {**Base.inputs, "after": Input(PortKind.JSON, optional=True)}
+
+
+def test_a_node_class_without_run_is_refused_when_registered():
+    class Unfinished(Node):
+        type = "test.unfinished"
+        outputs = {"value": Output(PortKind.JSON)}
+
+    with pytest.raises(ValueError, match=r"'test.unfinished' \(.*Unfinished\) defines no run\(\)"):
+        NodeRegistry().register(Unfinished)
 
 
 def test_every_registered_node_matches_its_declaration():
