@@ -3,18 +3,26 @@
     runtime = open_runtime()                      # database + store + registry
     result = run_document(runtime, "examples/hello.yaml", overrides=["thumb.width=64"])
     result["status"], result["nodes"]["thumb"]["outputs"]
+
+Each call takes the run's own event sink (`on_event`) and an optional `cancel` event: setting it
+stops dispatching, asks running nodes to stop at their next progress call, and the run ends
+"cancelled" (or `stopped_as`, e.g. "interrupted" for a signal). Calls are independent: two runs
+in one process each get their own events only.
 """
 from __future__ import annotations
 
+import threading
 from pathlib import Path
 from typing import Any
 
 from reelgraph.flows import session
 from reelgraph.flows.engines import make_engine
+from reelgraph.flows.events import EventSink, ignore_events
 from reelgraph.flows.results import run_result
 from reelgraph.flows.runtime import Runtime
 from reelgraph.graph import Plan, apply_overrides, plan_document
 from reelgraph.storage import repository as repo
+from reelgraph.storage.records import CANCELLED
 
 
 def create_run_from(runtime: Runtime, source: str | Path | dict, *, engine: str = "local",
@@ -38,21 +46,26 @@ def create_run_from(runtime: Runtime, source: str | Path | dict, *, engine: str 
     return run_id, plan, settled
 
 
-def execute_run(runtime: Runtime, run_id: str, engine: str | None = None, **engine_options: Any) -> str:
+def execute_run(runtime: Runtime, run_id: str, engine: str | None = None, *, on_event: EventSink = ignore_events,
+                cancel: threading.Event | None = None, stopped_as: str = CANCELLED, **engine_options: Any) -> str:
+    """Execute a created run; returns its final status: succeeded, failed, cancelled or interrupted."""
     name = engine or repo.get_run(runtime.db, run_id).engine
-    return make_engine(name, runtime, **engine_options).execute(run_id)
+    return make_engine(name, runtime, **engine_options).execute(run_id, on_event=on_event, cancel=cancel,
+                                                                stopped_as=stopped_as)
 
 
 def run_document(runtime: Runtime, source: str | Path | dict, *, engine: str = "local",
                  workspace_root: str | Path | None = None, overrides: list[str] | None = None,
-                 targets: list[str] | None = None, **engine_options: Any) -> dict:
+                 targets: list[str] | None = None, on_event: EventSink = ignore_events,
+                 cancel: threading.Event | None = None, **engine_options: Any) -> dict:
     run_id, _, _ = create_run_from(runtime, source, engine=engine, workspace_root=workspace_root,
                                    overrides=overrides, targets=targets)
-    execute_run(runtime, run_id, engine, **engine_options)
+    execute_run(runtime, run_id, engine, on_event=on_event, cancel=cancel, **engine_options)
     return run_result(runtime, run_id)
 
 
-def resume_run(runtime: Runtime, run_id: str, engine: str | None = None, **engine_options: Any) -> dict:
+def resume_run(runtime: Runtime, run_id: str, engine: str | None = None, *, on_event: EventSink = ignore_events,
+               cancel: threading.Event | None = None, **engine_options: Any) -> dict:
     session.prepare_resume(runtime, run_id)
-    execute_run(runtime, run_id, engine, **engine_options)
+    execute_run(runtime, run_id, engine, on_event=on_event, cancel=cancel, **engine_options)
     return run_result(runtime, run_id)

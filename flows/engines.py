@@ -1,16 +1,24 @@
-"""Engine selection: every engine takes a Runtime and executes a created run by id."""
+"""Engine selection: every engine takes a Runtime and executes a created run by id.
+
+Engines stand side by side (none imports another): each is a NodeLauncher for the one driver
+loop in flows/driver.py; Ray's bootstrap lives in flows/ray_support.py, device counts in
+flows/devices.py.
+"""
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable
 from typing import Any, Protocol
 
+from reelgraph.flows.events import EventSink
 from reelgraph.flows.runtime import Runtime
 
 
 class Engine(Protocol):
     name: str
 
-    def execute(self, run_id: str) -> str:
+    def execute(self, run_id: str, *, on_event: EventSink = ..., cancel: threading.Event | None = None,
+                stopped_as: str = ...) -> str:
         """Run every node of the run that is not done yet; return the run's final status."""
 
 

@@ -5,9 +5,9 @@ device; without CUDA, `gpu_slots` of them, default 1, so GPU nodes run one at a 
 instead of thrashing it). A node whose resources do not fit waits; GPU nodes asking for no CPU
 are never held back by CPU accounting.
 
-Locking: only the scheduling thread (the caller of `execute`) touches the scheduler's state;
-worker threads run `run_node` and report back through futures, so the state needs no lock and
-there is nothing to deadlock on.
+Locking: only the driver's thread calls submit and wait, and only it touches the slot counts;
+worker threads run `run_node` and report back through futures, so there is nothing to lock.
+Cancelling needs nothing here: the nodes read the run's own stop flag at their next progress call.
 """
 from __future__ import annotations
 
@@ -15,24 +15,16 @@ import math
 import os
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 
-from reelgraph.flows import session
-from reelgraph.flows.runner import NodeOutcome, run_node
+from reelgraph.flows.devices import cuda_device_count
+from reelgraph.flows.driver import Completion, Engine
+from reelgraph.flows.events import RunContext
+from reelgraph.flows.runner import run_node
 from reelgraph.flows.runtime import Runtime
 from reelgraph.flows.scheduling import DagState
-from reelgraph.storage import repository as repo
-from reelgraph.storage.records import FAILED
+from reelgraph.storage.records import NodeRunInfo
 
 
-def cuda_device_count() -> int:
-    try:
-        import torch
-
-        return torch.cuda.device_count() if torch.cuda.is_available() else 0
-    except ImportError:
-        return 0
-
-
-class LocalEngine:
+class LocalEngine(Engine):
     name = "local"
 
     def __init__(self, runtime: Runtime, *, cpu_slots: int | None = None, gpu_slots: int | None = None):
@@ -41,8 +33,7 @@ class LocalEngine:
         self.gpu_slots = gpu_slots
 
     def _gpu_devices(self, state: DagState) -> list[str]:
-        """CUDA devices, or CPU stand-ins. Asked only when a node needs a GPU: importing torch
-        to count devices costs seconds that a CPU-only graph should not pay."""
+        """CUDA devices, or CPU stand-ins. Asked only when a node needs a GPU."""
         if not any(state.node_runs[n].resources.get("gpus", 0) for n in state.waiting):
             return []
         cuda = cuda_device_count()
@@ -50,43 +41,51 @@ class LocalEngine:
             return [f"cuda:{i}" for i in range(cuda)]
         return ["cpu"] * (self.gpu_slots or max(cuda, 1))
 
-    def execute(self, run_id: str) -> str:
-        session.start(self.runtime, run_id)
-        state = DagState(repo.list_node_runs(self.runtime.db, run_id))
-        gpu_devices = self._gpu_devices(state)
-        free_cpus, free_gpus = float(self.cpu_slots), list(gpu_devices)
-        running: dict[Future, tuple[str, float, str | None]] = {}
-        with ThreadPoolExecutor(max_workers=self.cpu_slots + len(gpu_devices),
-                                thread_name_prefix="reelgraph-node") as pool:
-            while state.pending or running:
-                for node_id in state.ready():
-                    resources = state.node_runs[node_id].resources
-                    gpus = min(math.ceil(resources.get("gpus", 0)), len(gpu_devices))
-                    cpus = min(float(resources.get("cpus", 1)), float(self.cpu_slots))
-                    if gpus > len(free_gpus) or (cpus > free_cpus and running):
-                        continue
-                    device = free_gpus.pop(0) if gpus else None
-                    free_cpus -= cpus
-                    state.started(node_id)
-                    future = pool.submit(run_node, self.runtime, run_id, node_id, device=device or "cpu",
-                                         gpu=device if device and device != "cpu" else None)
-                    running[future] = (node_id, cpus, device)
-                if not running:
-                    break
-                finished, _ = wait(running, return_when=FIRST_COMPLETED)
-                for future in finished:
-                    node_id, cpus, device = running.pop(future)
-                    free_cpus += cpus
-                    if device is not None:
-                        free_gpus.append(device)
-                    outcome = self._outcome(future, node_id)
-                    skipped = state.finished(node_id, outcome.status)
-                    repo.mark_skipped(self.runtime.db, run_id, skipped, f"upstream node '{node_id}' failed")
-        return session.finish(self.runtime, run_id)
+    def open(self, run: RunContext, state: DagState) -> None:
+        self.run = run
+        self.gpu_devices = self._gpu_devices(state)
+        self.free_cpus, self.free_gpus = float(self.cpu_slots), list(self.gpu_devices)
+        self.running: dict[Future, tuple[str, float, str | None]] = {}
+        self.pool = ThreadPoolExecutor(max_workers=self.cpu_slots + len(self.gpu_devices),
+                                       thread_name_prefix="reelgraph-node")
+        self.abandoned = False
 
-    @staticmethod
-    def _outcome(future: Future, node_id: str) -> NodeOutcome:
-        error = future.exception()
-        if error is not None:  # run_node records node failures itself; this is the database failing
-            return NodeOutcome(node_id, FAILED, f"{type(error).__name__}: {error}")
-        return future.result()
+    def submit(self, node_run: NodeRunInfo) -> bool:
+        gpus = min(math.ceil(node_run.resources.get("gpus", 0)), len(self.gpu_devices))
+        cpus = min(float(node_run.resources.get("cpus", 1)), float(self.cpu_slots))
+        if gpus > len(self.free_gpus) or (cpus > self.free_cpus and self.running):
+            return False
+        device = self.free_gpus.pop(0) if gpus else None
+        self.free_cpus -= cpus
+        future = self.pool.submit(run_node, self.runtime, node_run.run_id, node_run.node_id, run=self.run,
+                                  device=device or "cpu", gpu=device if device and device != "cpu" else None)
+        self.running[future] = (node_run.node_id, cpus, device)
+        return True
+
+    def wait(self, timeout: float) -> list[Completion]:
+        if not self.running:
+            return []
+        finished, _ = wait(self.running, timeout=timeout, return_when=FIRST_COMPLETED)
+        completions = []
+        for future in finished:
+            node_id, cpus, device = self.running.pop(future)
+            self.free_cpus += cpus
+            if device is not None:
+                self.free_gpus.append(device)
+            error = future.exception()
+            if error is not None:  # run_node records node failures itself; this is the database failing
+                completions.append(Completion(node_id, lost=f"{type(error).__name__}: {error}"))
+            else:
+                completions.append(Completion(node_id, future.result()))
+        return completions
+
+    def cancel(self) -> None:
+        pass  # the nodes read run.stop themselves
+
+    def abandon(self) -> None:
+        """Threads cannot be killed: stop waiting for them (they end at their next progress call,
+        or when their node does)."""
+        self.abandoned = True
+
+    def close(self) -> None:
+        self.pool.shutdown(wait=not self.abandoned, cancel_futures=True)

@@ -1,6 +1,6 @@
 """The node runner: the one function every engine calls to execute a node of a run.
 
-    run_node(runtime, run_id, node_id)
+    run_node(runtime, run_id, node_id, run=RunContext(run_id, on_event=sink, stop=cancel_event))
 
 1. Done already (a retried task, a resumed run)? Return its status.
 2. Cache: a node run elsewhere with the same cache key succeeded and its artifacts are in the
@@ -8,6 +8,9 @@
 3. Otherwise mark the attempt running, decode the inputs from the store, run the node, encode its
    outputs into the store, and record artifacts, outputs and success in one transaction.
 A failure records the error and traceback on the node run; it never escapes as a bare exception.
+Every call reports exactly one NodeFinished to the run's sink. A run asked to stop (`run.stop`)
+starts nothing new, and a running node stops at its next progress call: its lease is freed and it
+goes back to pending, so `reelgraph resume` runs it again.
 """
 from __future__ import annotations
 
@@ -19,15 +22,16 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from reelgraph.flows.events import NodeFinished, NodeStarted
+from reelgraph.flows.events import NodeFinished, NodeStarted, RunContext
 from reelgraph.flows.heartbeat import LEASE_SECONDS
 from reelgraph.flows.lineage import node_lineage
 from reelgraph.flows.runtime import Runtime
-from reelgraph.nodes import NodeContext, NodeError, PortKind, ProgressEvent, Workspace
+from reelgraph.nodes import NodeCancelled, NodeContext, NodeError, PortKind, ProgressEvent, Workspace
 from reelgraph.nodes.ports import decode_value, encode_value, port_kind
 from reelgraph.storage import repository as repo
 from reelgraph.storage.artifact_store import ArtifactCorrupted, ArtifactMissing
-from reelgraph.storage.records import CACHED, DONE_STATUSES, FAILED, SUCCEEDED, ArtifactInfo, NodeRunInfo
+from reelgraph.storage.records import (CACHED, CANCELLED, DONE_STATUSES, FAILED, SUCCEEDED, ArtifactInfo,
+                                       NodeRunInfo)
 
 
 LEASE_POLL_SECONDS = 0.2
@@ -36,7 +40,7 @@ LEASE_POLL_SECONDS = 0.2
 @dataclass(frozen=True)
 class NodeOutcome:
     node_id: str
-    status: str                  # succeeded, cached, failed (or skipped, from an engine)
+    status: str                  # succeeded, cached, failed, cancelled (or skipped, from the driver)
     error: str | None = None
     retryable: bool = False      # failed in a way another attempt may fix (not a NodeError)
 
@@ -58,13 +62,14 @@ def _outputs_present(runtime: Runtime, outputs: dict[str, str]) -> bool:
     return all(runtime.store.exists(sha) for sha in outputs.values())
 
 
-def try_cache(runtime: Runtime, node_run: NodeRunInfo) -> bool:
-    """Reuse the outputs of an earlier node run with the same key, if they are still in the store."""
+def try_cache(runtime: Runtime, node_run: NodeRunInfo) -> dict[str, str] | None:
+    """Reuse the outputs of an earlier node run with the same key, if they are still in the store.
+    Returns the reused outputs ({port: sha256}), or None on a miss."""
     hit = repo.cached_output(runtime.db, node_run.cache_key)
     if hit is None or not _outputs_present(runtime, hit[1]):
-        return False
+        return None
     repo.mark_cached(runtime.db, {node_run.id: hit})
-    return True
+    return dict(hit[1])
 
 
 def _decode_inputs(runtime: Runtime, node_run: NodeRunInfo, node_type: Any) -> dict[str, Any]:
@@ -119,7 +124,8 @@ def _encode_outputs(runtime: Runtime, node_type: Any, values: Any) -> dict[str, 
     return outputs
 
 
-def _execute(runtime: Runtime, node_run: NodeRunInfo, workspace: Workspace, device: str) -> dict[str, ArtifactInfo]:
+def _execute(runtime: Runtime, run: RunContext, node_run: NodeRunInfo, workspace: Workspace,
+             device: str) -> dict[str, ArtifactInfo]:
     node_type = runtime.registry.get(node_run.type)
     if node_type is None:
         raise NodeFailure("unknown_node_type", f"node type '{node_run.type}' is not installed in this process; "
@@ -130,8 +136,9 @@ def _execute(runtime: Runtime, node_run: NodeRunInfo, workspace: Workspace, devi
         raise NodeFailure("invalid_param", f"params no longer validate: {error}") from error
     inputs = _decode_inputs(runtime, node_run, node_type)
     context = NodeContext(node_id=node_run.node_id, run_id=node_run.run_id, store=runtime.store,
-                          workspace=workspace, device=device, on_progress=runtime.on_event,
-                          lineage=lambda: node_lineage(runtime, node_run.run_id, node_run.node_id))
+                          workspace=workspace, device=device, on_progress=run.on_event,
+                          lineage=lambda: node_lineage(runtime, node_run.run_id, node_run.node_id),
+                          should_stop=run.stop.is_set)
     node = runtime.registry.instance(node_run.type)
     try:
         values = node.run(context, params, **inputs)
@@ -168,7 +175,7 @@ def _blobs_of(runtime: Runtime, artifact: ArtifactInfo) -> set[str]:
         return {artifact.sha256}
 
 
-def _recompute_producer(runtime: Runtime, node_run: NodeRunInfo, bad: str, device: str) -> bool:
+def _recompute_producer(runtime: Runtime, run: RunContext, node_run: NodeRunInfo, bad: str, device: str) -> bool:
     """A blob an input depends on is corrupted or gone: set it aside, and execute the upstream node
     that produced it again. Never reads the bad bytes as if they were good."""
     runtime.store.quarantine(bad)
@@ -179,45 +186,59 @@ def _recompute_producer(runtime: Runtime, node_run: NodeRunInfo, bad: str, devic
                 runtime.store.quarantine(artifact.sha256)  # so the cache cannot hand it out again
                 producer = repo.get_node_run(runtime.db, node_run.run_id, upstream)
                 repo.reset_node_run(runtime.db, producer.id)
-                return run_node(runtime, node_run.run_id, upstream, device=device).status != FAILED
+                return run_node(runtime, node_run.run_id, upstream, run=run, device=device).status in DONE_STATUSES
     return False
 
 
-def _start_attempt(runtime: Runtime, node_run: NodeRunInfo, gpu: str | None) -> int | None:
-    """Start an attempt once this node run holds its cache key's lease. Returns None when, while
-    waiting, the holder (another run computing the same key) finished: the outputs are cached."""
+def _start_attempt(runtime: Runtime, run: RunContext, node_run: NodeRunInfo,
+                   gpu: str | None) -> int | dict[str, str]:
+    """Start an attempt once this node run holds its cache key's lease: returns the attempt number.
+    Returns the cached outputs when, while waiting, the holder (another run computing the same key)
+    finished. Raises NodeCancelled when the run is asked to stop while waiting."""
     announced, check_cache = False, True
     while True:
+        if run.stopping:
+            raise NodeCancelled(node_run.node_id)
         attempt = repo.start_attempt(runtime.db, node_run, host=runtime.host, worker=runtime.worker, gpu=gpu,
                                      lease_seconds=LEASE_SECONDS, check_cache=check_cache)
         if attempt == repo.COMPUTED_ELSEWHERE:
-            if try_cache(runtime, node_run):
-                return None
+            if (outputs := try_cache(runtime, node_run)) is not None:
+                return outputs
             check_cache = False  # recorded, but its artifacts are gone: compute it again
             continue
         if attempt is not None:
             return attempt
-        if try_cache(runtime, node_run):
-            return None
+        if (outputs := try_cache(runtime, node_run)) is not None:
+            return outputs
         if not announced:
             owner = repo.lease_holder(runtime.db, node_run.cache_key)
-            runtime.on_event(ProgressEvent(node_run.node_id, 0, None, f"waiting for {owner}: same cache key"))
+            run.on_event(ProgressEvent(node_run.node_id, 0, None, f"waiting for {owner}: same cache key"))
             announced = True
         time.sleep(LEASE_POLL_SECONDS)
 
 
-def run_node(runtime: Runtime, run_id: str, node_id: str, *, device: str = "cpu", gpu: str | None = None,
-             max_attempts: int | None = None) -> NodeOutcome:
+def run_node(runtime: Runtime, run_id: str, node_id: str, *, run: RunContext | None = None,
+             device: str = "cpu", gpu: str | None = None, max_attempts: int | None = None) -> NodeOutcome:
+    """Execute (or reuse) one node of a run; `run` carries the run's event sink and stop flag."""
+    run = run or RunContext(run_id)
     node_run = repo.get_node_run(runtime.db, run_id, node_id)
     if node_run is None:
         raise KeyError(f"run {run_id} has no node '{node_id}'")
     if node_run.status in DONE_STATUSES:
+        run.on_event(NodeFinished(node_id, node_run.status, outputs=node_run.outputs))
         return NodeOutcome(node_id, node_run.status)
-    if try_cache(runtime, node_run):
-        runtime.on_event(NodeFinished(node_id, CACHED))
+    if run.stopping:  # dispatched, then the run was stopped before this worker took it up
+        run.on_event(NodeFinished(node_id, CANCELLED))
+        return NodeOutcome(node_id, CANCELLED)
+    if (outputs := try_cache(runtime, node_run)) is not None:
+        run.on_event(NodeFinished(node_id, CACHED, outputs=outputs))
         return NodeOutcome(node_id, CACHED)
     try:
-        return _attempts(runtime, node_run, device, gpu, max_attempts)
+        return _attempts(runtime, run, node_run, device, gpu, max_attempts)
+    except NodeCancelled:
+        repo.mark_interrupted(runtime.db, node_run.id, release_key=node_run.cache_key)
+        run.on_event(NodeFinished(node_id, CANCELLED))
+        return NodeOutcome(node_id, CANCELLED)
     except BaseException:  # the database failed, or the process is being stopped: free the key now
         repo.release_lease(runtime.db, node_run.cache_key, node_run.id)
         raise
@@ -225,7 +246,7 @@ def run_node(runtime: Runtime, run_id: str, node_id: str, *, device: str = "cpu"
         runtime.heartbeat.untrack(node_run.id)
 
 
-def _attempts(runtime: Runtime, node_run: NodeRunInfo, device: str, gpu: str | None,
+def _attempts(runtime: Runtime, run: RunContext, node_run: NodeRunInfo, device: str, gpu: str | None,
               max_attempts: int | None) -> NodeOutcome:
     node_id = node_run.node_id
     node_type = runtime.registry.get(node_run.type)
@@ -233,27 +254,28 @@ def _attempts(runtime: Runtime, node_run: NodeRunInfo, device: str, gpu: str | N
     workspace = _workspace(runtime, node_run.run_id)
     repaired: set[str] = set()
     while True:
-        attempt = _start_attempt(runtime, node_run, gpu)
-        if attempt is None:
-            runtime.on_event(NodeFinished(node_id, CACHED))
+        attempt = _start_attempt(runtime, run, node_run, gpu)
+        if isinstance(attempt, dict):
+            run.on_event(NodeFinished(node_id, CACHED, outputs=attempt))
             return NodeOutcome(node_id, CACHED)
         runtime.heartbeat.track(node_run.id)
-        runtime.on_event(NodeStarted(node_id, attempt))
+        run.on_event(NodeStarted(node_id, attempt))
         started = time.perf_counter()
         try:
-            outputs = _execute(runtime, node_run, workspace, device)
+            outputs = _execute(runtime, run, node_run, workspace, device)
         except NodeFailure as failure:
             bad = failure.bad_artifact
             if bad and bad not in repaired:
                 repaired.add(bad)
-                if _recompute_producer(runtime, node_run, bad, device):
+                if _recompute_producer(runtime, run, node_run, bad, device):
                     continue
             if failure.retryable and attempt < attempts_allowed:
                 continue
             repo.mark_failed(runtime.db, node_run.id, code=failure.code, error=failure.message,
                              traceback=failure.traceback, release_key=node_run.cache_key)
-            runtime.on_event(NodeFinished(node_id, FAILED, time.perf_counter() - started, failure.message))
+            run.on_event(NodeFinished(node_id, FAILED, time.perf_counter() - started, failure.message))
             return NodeOutcome(node_id, FAILED, failure.message, retryable=failure.retryable)
         repo.mark_succeeded(runtime.db, node_run.id, outputs, release_key=node_run.cache_key)
-        runtime.on_event(NodeFinished(node_id, SUCCEEDED, time.perf_counter() - started))
+        run.on_event(NodeFinished(node_id, SUCCEEDED, time.perf_counter() - started,
+                                  outputs={port: artifact.sha256 for port, artifact in outputs.items()}))
         return NodeOutcome(node_id, SUCCEEDED)

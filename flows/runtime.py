@@ -10,7 +10,6 @@ import socket
 import threading
 from dataclasses import dataclass, field
 
-from reelgraph.flows.events import EventSink, ignore_events
 from reelgraph.flows.heartbeat import Heartbeat
 from reelgraph.nodes import NodeRegistry, default_registry
 from reelgraph.storage import ArtifactStore, Database, open_database, open_store
@@ -36,7 +35,6 @@ class Runtime:
     db: Database
     store: ArtifactStore
     registry: NodeRegistry
-    on_event: EventSink = ignore_events
     worker: str = field(default_factory=lambda: f"pid-{os.getpid()}")
     host: str = field(default_factory=socket.gethostname)
     heartbeat: Heartbeat | None = None
@@ -61,13 +59,15 @@ class Runtime:
 
 
 def open_runtime(database_url: str | None = None, store: str | None = None, *,
-                 on_event: EventSink = ignore_events, registry: NodeRegistry | None = None) -> Runtime:
+                 registry: NodeRegistry | None = None) -> Runtime:
+    """A run's events never go through the Runtime (one per process, shared by runs): each call
+    that runs nodes takes its own `on_event` sink."""
     return Runtime(db=open_database(database_url), store=open_store(store_location(store)),
-                   registry=registry or default_registry(), on_event=on_event)
+                   registry=registry or default_registry())
 
 
-def runtime_from_config(config: RuntimeConfig, *, on_event: EventSink = ignore_events) -> Runtime:
-    return open_runtime(config.database_url, config.store_uri, on_event=on_event)
+def runtime_from_config(config: RuntimeConfig) -> Runtime:
+    return open_runtime(config.database_url, config.store_uri)
 
 
 _process_runtimes: dict[RuntimeConfig, Runtime] = {}

@@ -44,9 +44,12 @@ class DagState:
         del self.waiting[node_id]
 
     def finished(self, node_id: str, status: str) -> list[str]:
-        """Record a finished node; returns the nodes skipped because it failed."""
+        """Record a finished node; returns the nodes skipped because it failed. A node that did
+        not finish (cancelled) releases nothing: its children keep waiting for a resume."""
         if status == FAILED:
             return self._skip_downstream(node_id)
+        if status not in DONE_STATUSES:
+            return []
         for child in self.downstream[node_id]:
             if child in self.waiting:
                 self.waiting[child].discard(node_id)

@@ -1,6 +1,7 @@
 """A run's life outside any engine: create it from a plan, settle what the cache already has,
-and settle its final status. Every engine goes through these, so records look the same whichever
-engine ran the nodes.
+record what the driver loop decides (starts, skips, lost workers, abandoned nodes) and settle its
+final status. Every engine goes through these, so records look the same whichever engine ran the
+nodes.
 """
 from __future__ import annotations
 
@@ -8,11 +9,12 @@ import uuid
 from dataclasses import asdict
 from pathlib import Path
 
+from reelgraph.flows.events import NodeFinished, RunContext
 from reelgraph.flows.heartbeat import STALE_AFTER_SECONDS
 from reelgraph.flows.runtime import Runtime
 from reelgraph.graph import Plan, load_plan
 from reelgraph.storage import repository as repo
-from reelgraph.storage.records import DONE_STATUSES, FAILED, RUNNING, SUCCEEDED
+from reelgraph.storage.records import CANCELLED, DONE_STATUSES, FAILED, RUNNING, SKIPPED, SUCCEEDED
 
 
 def new_run_id() -> str:
@@ -67,15 +69,46 @@ def usable_cache_hits(runtime: Runtime, cache_keys: list[str]) -> dict[str, tupl
             if all(in_store(sha) for sha in hit[1].values())}
 
 
-def start(runtime: Runtime, run_id: str) -> None:
-    repo.set_run_status(runtime.db, run_id, RUNNING)
+def start(runtime: Runtime, run_id: str, *, external_id: str | None = None) -> None:
+    repo.set_run_status(runtime.db, run_id, RUNNING, external_id=external_id)
 
 
-def finish(runtime: Runtime, run_id: str) -> str:
-    """The run succeeded when every node is done (succeeded or cached); otherwise it failed."""
+def skip_downstream(runtime: Runtime, run: RunContext, skipped: list[str], failed: str) -> None:
+    """Nodes that will not run because `failed` failed upstream of them."""
+    reason = f"upstream node '{failed}' failed"
+    repo.mark_skipped(runtime.db, run.run_id, skipped, reason)
+    for node_id in skipped:
+        run.on_event(NodeFinished(node_id, SKIPPED, error=reason))
+
+
+def node_lost(runtime: Runtime, run: RunContext, node_id: str, why: str) -> str:
+    """The engine got no outcome for a node (its worker kept dying, its task crashed, the database
+    failed under it). Records the failure unless the node recorded one itself; returns its status."""
+    node_run = repo.get_node_run(runtime.db, run.run_id, node_id)
+    if node_run.status in DONE_STATUSES or node_run.status == FAILED:
+        return node_run.status
+    message = f"the engine lost the node: {why}"
+    repo.mark_failed(runtime.db, node_run.id, code="worker_lost", error=message, traceback=None,
+                     release_key=node_run.cache_key)
+    run.on_event(NodeFinished(node_id, FAILED, 0.0, message))
+    return FAILED
+
+
+def abandon(runtime: Runtime, run: RunContext, node_ids: list[str]) -> None:
+    """Nodes still running when a stopped run's grace period ended: back to pending with their
+    leases freed, so `resume` retries them at once (their workers are being stopped)."""
+    by_id = {n.node_id: n.id for n in repo.list_node_runs(runtime.db, run.run_id)}
+    repo.abandon_running(runtime.db, [by_id[n] for n in node_ids])
+    for node_id in node_ids:
+        run.on_event(NodeFinished(node_id, CANCELLED, error="abandoned: the run was stopped"))
+
+
+def finish(runtime: Runtime, run_id: str, *, stopped_as: str | None = None) -> str:
+    """The run succeeded when every node is done (succeeded or cached); otherwise it failed, or,
+    when it was stopped (`stopped_as`: cancelled or interrupted), it ends with that status."""
     counts = repo.count_node_runs_by_status(runtime.db, run_id)
     not_done = {status: count for status, count in counts.items() if status not in DONE_STATUSES}
-    status = SUCCEEDED if not not_done else FAILED
+    status = SUCCEEDED if not not_done else stopped_as or FAILED
     error = None if status == SUCCEEDED else ", ".join(f"{n} {s}" for s, n in sorted(not_done.items()))
     repo.set_run_status(runtime.db, run_id, status, error=error)
     return status

@@ -13,6 +13,7 @@ from typing import Protocol
 
 import numpy as np
 
+from reelgraph.nodes.errors import NodeCancelled
 from reelgraph.nodes.model_cache import ModelCache, process_model_cache
 from reelgraph.nodes.workspace import Workspace
 
@@ -48,9 +49,16 @@ class NodeContext:
     # How this node's inputs were made (run, graph, upstream nodes, models, seeds), read from the
     # run's records on demand; provenance nodes embed it. None outside a recorded run.
     lineage: Callable[[], dict] | None = None
+    # True once the run was asked to stop; progress() then raises NodeCancelled, so a long node
+    # stops at its next progress call instead of running to its end.
+    should_stop: Callable[[], bool] | None = None
 
     def progress(self, done: float, total: float | None = None, message: str = "") -> None:
-        """Report progress; engines forward it to the CLI whatever process the node runs in."""
+        """Report progress; engines forward it to the CLI whatever process the node runs in.
+
+        Raises NodeCancelled when the run was asked to stop: call it often in long loops."""
+        if self.should_stop is not None and self.should_stop():
+            raise NodeCancelled(self.node_id)
         if self.on_progress is not None:
             self.on_progress(ProgressEvent(self.node_id, done, total, message))
 

@@ -23,6 +23,19 @@ class NodeError(Exception):
         return f"{where}{self.message}" + (f" ({self.hint})" if self.hint else "")
 
 
+class NodeCancelled(BaseException):
+    """Raised by `ctx.progress` when the run was asked to stop (a cancel, Ctrl-C, SIGTERM).
+
+    A BaseException, like KeyboardInterrupt and asyncio.CancelledError, so that a node's own broad
+    `except Exception` cannot swallow it: the runner catches it, frees the node's lease and puts the
+    node back to pending, so `reelgraph resume` runs it again.
+    """
+
+    def __init__(self, node_id: str) -> None:
+        super().__init__(f"node '{node_id}' stopped: its run was asked to stop")
+        self.node_id = node_id
+
+
 class PathOutsideWorkspace(NodeError):
     def __init__(self, path: str, param: str | None = None) -> None:
         super().__init__(

@@ -15,8 +15,8 @@ from sqlalchemy.dialects import postgresql, sqlite
 
 from reelgraph.storage.db import Database
 from reelgraph.storage.models import ArtifactRecord, CacheLeaseRecord, GraphRecord, NodeOutputRecord, NodeRunRecord, RunRecord
-from reelgraph.storage.records import (CACHED, DONE_STATUSES, FAILED, PENDING, RUNNING, SKIPPED, SUCCEEDED,
-                             ArtifactInfo, NodeRunInfo, RunInfo)
+from reelgraph.storage.records import (CACHED, CANCELLED, DONE_STATUSES, FAILED, INTERRUPTED, PENDING, RUNNING,
+                                       SKIPPED, SUCCEEDED, ArtifactInfo, NodeRunInfo, RunInfo)
 
 runs = RunRecord.__table__
 node_runs = NodeRunRecord.__table__
@@ -95,7 +95,7 @@ def set_run_status(db: Database, run_id: str, status: str, *, error: str | None 
     values: dict = {"status": status}
     if status == RUNNING:
         values.update(started_at=now(), finished_at=None, error=None)
-    elif status in (SUCCEEDED, FAILED):
+    elif status in (SUCCEEDED, FAILED, CANCELLED, INTERRUPTED):
         values.update(finished_at=now(), error=error)
     if external_id is not None:
         values["external_id"] = external_id
@@ -406,3 +406,24 @@ def reset_node_run(db: Database, node_run_id: int) -> None:
         connection.execute(node_outputs.delete().where(node_outputs.c.node_run_id == node_run_id))
         connection.execute(update(node_runs).where(node_runs.c.id == node_run_id).values(
             status=PENDING, cached_from=None, finished_at=None))
+
+
+def mark_interrupted(db: Database, node_run_id: int, *, release_key: str | None = None) -> None:
+    """A node stopped before it finished (its run was cancelled or interrupted): back to pending,
+    its lease freed at once, so `resume` (or another run needing the same key) need not wait."""
+    abandon_running(db, [node_run_id], release_key=release_key)
+
+
+def abandon_running(db: Database, node_run_ids: list[int], *, release_key: str | None = None) -> None:
+    """Put running node runs back to pending and free their leases (all of them, or the one key)."""
+    if not node_run_ids:
+        return
+    with db.engine.begin() as connection:
+        connection.execute(update(node_runs).where(and_(
+            node_runs.c.id.in_(node_run_ids), node_runs.c.status.not_in(DONE_STATUSES))).values(
+            status=PENDING, finished_at=now(), error_code="interrupted",
+            error="stopped before it finished; `reelgraph resume` runs it again"))
+        condition = leases.c.node_run_id.in_(node_run_ids)
+        if release_key is not None:
+            condition = and_(condition, leases.c.cache_key == release_key)
+        connection.execute(leases.delete().where(condition))

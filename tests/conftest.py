@@ -123,7 +123,7 @@ def ray_session():
     (restarted only if another test replaced it, e.g. with a multi-node cluster)."""
     import ray
 
-    from reelgraph.flows.ray_engine import shutdown_ray
+    from reelgraph.flows.ray_support import shutdown_ray
 
     if not ray.is_initialized() or ray.cluster_resources().get("GPU") != 4:
         shutdown_ray()
@@ -137,6 +137,6 @@ def pytest_sessionfinish(session, exitstatus):
     import sys as _sys
 
     if "ray" in _sys.modules:
-        from reelgraph.flows.ray_engine import shutdown_ray
+        from reelgraph.flows.ray_support import shutdown_ray
 
         shutdown_ray()

@@ -90,10 +90,10 @@ def test_progress_events_reach_the_caller_whatever_the_engine(engine, prefect_se
 
     runtime = open_runtime(f"sqlite:///{tmp_path / 'events.db'}", str(tmp_path / "store"))
     events: list = []
-    runtime.on_event = events.append
     document = {"reelgraph": 1, "name": "events", "nodes": {
         "sleepy": {"type": "util.sleep", "params": {"seconds": 0.3, "label": engine}}}}
-    assert run_document(runtime, document, engine=engine, workspace_root=tmp_path)["status"] == "succeeded"
+    result = run_document(runtime, document, engine=engine, workspace_root=tmp_path, on_event=events.append)
+    assert result["status"] == "succeeded"
     kinds = {type(event) for event in events if getattr(event, "node_id", None) == "sleepy"}
     # every kind arrives; across Ray's relay their order is not guaranteed
     assert kinds == {NodeStarted, ProgressEvent, NodeFinished}, events

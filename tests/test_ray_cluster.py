@@ -17,7 +17,7 @@ ray = pytest.importorskip("ray")
 def two_node_cluster():
     from ray.cluster_utils import Cluster
 
-    from reelgraph.flows.ray_engine import shutdown_ray
+    from reelgraph.flows.ray_support import shutdown_ray
 
     shutdown_ray()
     cluster = Cluster(initialize_head=True, head_node_args={"num_cpus": 1, "num_gpus": 0})

@@ -9,11 +9,11 @@ import typer
 from rich.table import Table
 
 from reelgraph.flows import session
-from reelgraph.flows.api import create_run_from
+from reelgraph.flows.api import create_run_from, execute_run
 from reelgraph.flows.cli.common import (EXIT_FAILED, EXIT_INVALID, EXIT_OK, DbOption, JsonOption, SetOption, StoreOption,
                               TargetOption, console, err_console, fail, print_json, report_invalid)
 from reelgraph.flows.cli.progress import RunProgress
-from reelgraph.flows.engines import engine_names, make_engine
+from reelgraph.flows.engines import engine_names
 from reelgraph.flows.export import export_final_outputs
 from reelgraph.flows.plan_report import plan_report
 from reelgraph.flows.results import run_result
@@ -77,14 +77,12 @@ def plan(file: FileArgument, set_: SetOption = None, target: TargetOption = None
 
 def _execute(runtime: Runtime, run_id: str, engine_name: str, total: int, json_output: bool,
              out: Path | None, settled: int, options: dict) -> None:
-    try:
-        engine = make_engine(engine_name, runtime, **options)
-    except ValueError as error:
-        fail(str(error), EXIT_INVALID, as_json=json_output)
+    if engine_name not in engine_names():
+        fail(f"unknown engine '{engine_name}'; choose one of {', '.join(engine_names())}", EXIT_INVALID,
+             as_json=json_output)
     with RunProgress(total, enabled=err_console.is_terminal) as progress:
         progress.settle(settled)
-        runtime.on_event = progress
-        status = engine.execute(run_id)
+        status = execute_run(runtime, run_id, engine_name, on_event=progress, **options)
     result = run_result(runtime, run_id)
     if out is not None:
         written = export_final_outputs(runtime, run_id, out)

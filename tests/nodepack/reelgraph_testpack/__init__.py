@@ -86,7 +86,31 @@ class CountCalls(Node):
         return {"value": value if value is not None else params.label}
 
 
-NODE_TYPES = [Fail, FailOnce, Retried, RandomValue, CountCalls]
+class WaitForFile(Node):
+    """Writes its pid to `started`, then reports progress until `release` exists: a node tests stop
+    mid-run (cancel, signals) without racing the clock."""
+
+    type = "testpack.wait_for_file"
+    inputs = {"value": Input(PortKind.JSON, optional=True)}
+    outputs = {"value": Output(PortKind.JSON)}
+
+    class Params(NodeParams):
+        started: str = Field(description="Written (with the process id) when the node starts")
+        release: str = Field(description="The node finishes once this file exists")
+        label: str = ""
+
+    def run(self, ctx, inputs, params):
+        import time
+
+        Path(params.started).write_text(str(os.getpid()))
+        ctx.progress(0, None, f"waiting for {params.release}")
+        while not Path(params.release).exists():
+            time.sleep(0.02)
+            ctx.progress(0, None, f"waiting for {params.release}")
+        return {"value": params.label}
+
+
+NODE_TYPES = [Fail, FailOnce, Retried, RandomValue, CountCalls, WaitForFile]
 
 
 class ModelUser(Node):

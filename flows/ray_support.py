@@ -1,0 +1,185 @@
+"""Ray for the engines that use it (ray, prefect-ray): joining a cluster, and a run's channel.
+
+Every run on Ray gets one small named actor, its RunChannel: workers send the run's events to it
+and read the run's stop flag from it; the driver reads the events back into the run's own sink
+and sets the flag on cancel. A worker process keeps one RunContext per run id (`worker_run`):
+a relay to that run's channel and a stop flag, so two runs sharing a worker never see each
+other's events.
+
+Locking (worker side): one lock guards a relay's buffer; the flusher thread swaps it out under the
+lock and talks to Ray outside it, so a node thread never waits on Ray.
+"""
+from __future__ import annotations
+
+import os
+import threading
+import time
+from contextlib import contextmanager
+from typing import Any
+
+from reelgraph.flows.events import Event, EventSink, NodeFinished, RunContext
+from reelgraph.flows.runtime import Runtime, RuntimeConfig, process_runtime
+from reelgraph.nodes import ProgressEvent
+
+NAMESPACE = "reelgraph"
+EVENT_INTERVAL = 0.1    # seconds between a worker's flushes, and between the driver's reads
+STOP_POLL_SECONDS = 0.5  # how often a worker running a node of the run asks whether it must stop
+IDLE_POLL_SECONDS = 10.0  # how often an idle relay checks that its run is still there (else it ends)
+PROGRESS_INTERVAL = 0.5  # at most one progress event per node per this many seconds crosses Ray
+
+
+def ensure_ray(address: str | None = None, **init_options: Any) -> None:
+    import ray
+
+    if not ray.is_initialized():
+        ray.init(address=address, namespace=NAMESPACE, include_dashboard=False, log_to_driver=False,
+                 configure_logging=False, **init_options)
+
+
+def shutdown_ray() -> None:
+    import ray
+
+    if ray.is_initialized():
+        ray.shutdown()
+
+
+class RunChannel:
+    """A Ray actor per run: the events its workers send, and whether it was asked to stop."""
+
+    def __init__(self) -> None:
+        self.events: list = []
+        self.stopped = False
+
+    def put(self, batch: list) -> bool:
+        self.events.extend(batch)
+        return self.stopped
+
+    def take(self) -> list:
+        events, self.events = self.events, []
+        return events
+
+    def stop(self) -> None:
+        self.stopped = True
+
+    def is_stopped(self) -> bool:
+        return self.stopped
+
+
+def channel_name(run_id: str) -> str:
+    return f"run-{run_id}"
+
+
+def open_channel(run_id: str) -> Any:
+    import ray
+
+    return ray.remote(RunChannel).options(name=channel_name(run_id), namespace=NAMESPACE, num_cpus=0).remote()
+
+
+class ChannelReader:
+    """Driver side: moves a run's events from its channel to its sink, counting NodeFinished ones
+    so the driver can wait for the last events of nodes it already has outcomes for."""
+
+    def __init__(self, channel: Any, sink: EventSink) -> None:
+        self.channel, self.sink = channel, sink
+        self.finished_events = 0
+        self._last_read = 0.0
+
+    def forward(self, force: bool = False) -> None:
+        import ray
+
+        if not force and time.monotonic() - self._last_read < EVENT_INTERVAL:
+            return  # each read is a call to the channel's actor
+        self._last_read = time.monotonic()
+        for event in ray.get(self.channel.take.remote()):
+            if isinstance(event, NodeFinished):
+                self.finished_events += 1
+            self.sink(event)
+
+    def drain(self, expected_finished: int, timeout: float = 5.0) -> None:
+        """Workers flush every EVENT_INTERVAL: wait (a little) for the last ones."""
+        deadline = time.monotonic() + timeout
+        while True:
+            self.forward(force=True)
+            if self.finished_events >= expected_finished or time.monotonic() > deadline:
+                return
+            time.sleep(EVENT_INTERVAL / 2)
+
+
+class WorkerRelay:
+    """Worker side of a run's channel: batches the run's events (one actor call per batch, not per
+    event: each costs about a millisecond, as much as a small node), and sets `stop` when the
+    driver asked the run to stop (polled only while a node of the run runs here)."""
+
+    def __init__(self, channel: Any) -> None:
+        self.channel = channel
+        self.stop = threading.Event()
+        self.active = 0
+        self.closed = False
+        self._last_progress: dict[str, float] = {}
+        self._buffer: list = []
+        self._lock = threading.Lock()
+        threading.Thread(target=self._flush_forever, name="reelgraph-events", daemon=True).start()
+
+    def __call__(self, event: Event) -> None:
+        if isinstance(event, ProgressEvent):
+            now = time.monotonic()
+            if now - self._last_progress.get(event.node_id, 0.0) < PROGRESS_INTERVAL:
+                return
+            self._last_progress[event.node_id] = now
+        with self._lock:
+            self._buffer.append(event)
+
+    def _flush_forever(self) -> None:
+        import ray
+
+        polled = 0.0
+        while not self.closed:
+            time.sleep(EVENT_INTERVAL)
+            with self._lock:
+                batch, self._buffer = self._buffer, []
+            try:
+                if batch:
+                    stopped = ray.get(self.channel.put.remote(batch))
+                elif time.monotonic() - polled > (STOP_POLL_SECONDS if self.active else IDLE_POLL_SECONDS):
+                    polled = time.monotonic()
+                    stopped = ray.get(self.channel.is_stopped.remote())
+                else:
+                    continue
+            except ray.exceptions.RayError:  # the channel is gone: its run is over
+                self.closed = True
+                return
+            if stopped:
+                self.stop.set()
+
+
+_worker_relays: dict[str, WorkerRelay] = {}
+_worker_relays_lock = threading.Lock()
+
+
+def worker_runtime(config: RuntimeConfig) -> Runtime:
+    """The worker process's Runtime, named after its Ray node."""
+    import ray
+
+    runtime = process_runtime(config)
+    runtime.worker = f"ray-node-{ray.get_runtime_context().get_node_id()[:12]}-pid-{os.getpid()}"
+    return runtime
+
+
+@contextmanager
+def worker_run(run_id: str):
+    """The RunContext of a run in this worker process, for the length of one node."""
+    import ray
+
+    with _worker_relays_lock:
+        relay = _worker_relays.get(run_id)
+        if relay is None or relay.closed:
+            channel = ray.get_actor(channel_name(run_id), namespace=NAMESPACE)
+            relay = _worker_relays[run_id] = WorkerRelay(channel)
+            for old in [r for r, v in _worker_relays.items() if v.closed]:
+                del _worker_relays[old]
+        relay.active += 1
+    try:
+        yield RunContext(run_id, on_event=relay, stop=relay.stop)
+    finally:
+        with _worker_relays_lock:
+            relay.active -= 1
