@@ -74,6 +74,26 @@ def run_node_task(where: Any, run_id: str, node_id: str, retries: int) -> NodeOu
     return outcome
 
 
+# The engine executing each run in this process, by run id. The flow body must be a plain module
+# function of the run id: prefect-ray pickles the flow (inside its run context) to every task, and
+# a closure over the engine (locks, the caller's sink) cannot travel. Each run reads its own entry.
+_executing: dict[str, PrefectEngine] = {}
+
+
+def _render_run(run_id: str) -> Any:
+    """The flow body: the shared driver loop. The flow run ends Failed when the reelgraph run
+    failed, so Prefect's UI and automations see it."""
+    from prefect.runtime import flow_run
+    from prefect.states import Completed, Failed
+
+    engine = _executing[run_id]
+    status = drive(engine.runtime, run_id, engine, engine.run, stopped_as=engine.stopped_as,
+                   external_id=str(flow_run.id))
+    if status == FAILED:
+        return Failed(message=f"reelgraph run {run_id} failed: {repo.get_run(engine.runtime.db, run_id).error}")
+    return Completed(message=f"reelgraph run {run_id} {status}")
+
+
 class PrefectEngine(Engine):
     name = "prefect"
 
@@ -88,7 +108,9 @@ class PrefectEngine(Engine):
         return ThreadPoolTaskRunner(max_workers=self.max_workers)
 
     def _tasks_side(self, run: RunContext) -> Any:
-        return InProcessTasks(self.runtime, run)
+        from prefect.utilities.annotations import quote
+
+        return quote(InProcessTasks(self.runtime, run))  # handed to tasks as is, never walked by Prefect
 
     def _submit_options(self, node_run: NodeRunInfo) -> Any:
         return nullcontext()
@@ -102,28 +124,19 @@ class PrefectEngine(Engine):
     # The flow --------------------------------------------------------------------------------
     def execute(self, run_id: str, *, on_event: EventSink = ignore_events, cancel: threading.Event | None = None,
                 stopped_as: str = CANCELLED) -> str:
-        """A Prefect flow run whose body is the shared driver loop; it ends Failed when the
-        reelgraph run failed, so Prefect's UI and automations see it."""
+        """A Prefect flow run whose body is the shared driver loop."""
         from prefect import flow
-        from prefect.runtime import flow_run
-        from prefect.states import Completed, Failed
 
-        run = RunContext(run_id, on_event, cancel if cancel is not None else threading.Event())
+        self.run, self.stopped_as = RunContext(run_id, on_event, cancel or threading.Event()), stopped_as
         graph_name = repo.get_run(self.runtime.db, run_id).graph_name
-
-        def render(run_id: str) -> Any:
-            status = drive(self.runtime, run_id, self, run, stopped_as=stopped_as, external_id=str(flow_run.id))
-            if status == FAILED:
-                return Failed(message=f"reelgraph run {run_id} failed: {repo.get_run(self.runtime.db, run_id).error}")
-            return Completed(message=f"reelgraph run {run_id} {status}")
-
-        render.__name__ = "render_run"
-        self._prepare(run)
+        self._prepare(self.run)
+        _executing[run_id] = self
         try:
-            rendered = flow(render, name=f"reelgraph-{graph_name}", task_runner=self._task_runner(),
+            rendered = flow(_render_run, name=f"reelgraph-{graph_name}", task_runner=self._task_runner(),
                             validate_parameters=False, persist_result=False)
             rendered.with_options(flow_run_name=f"{graph_name}-{run_id[:8]}")(run_id, return_state=True)
         finally:
+            _executing.pop(run_id, None)
             self._release()
         return repo.get_run(self.runtime.db, run_id).status
 
@@ -131,11 +144,9 @@ class PrefectEngine(Engine):
     def open(self, run: RunContext, state: DagState) -> None:
         from prefect import task
         from prefect.cache_policies import NONE
-        from prefect.utilities.annotations import quote
-
         self.run = run
         self.node_task = task(run_node_task, cache_policy=NONE, persist_result=False)
-        self.where = quote(self._tasks_side(run))  # handed to tasks as is, never walked by Prefect
+        self.where = self._tasks_side(run)
         self.futures: dict[str, Any] = {}
         self.done: queue.Queue = queue.Queue()
         self.waiting = 0
