@@ -65,18 +65,18 @@ def test_killing_the_orchestrator_then_resume_finishes_the_run(tmp_path, engine)
 
 
 def test_resume_refuses_while_the_run_is_alive(tmp_path):
-    pid_file = tmp_path / "slow.pid"
-    write_graph(tmp_path, {"slow": {"type": "testpack.count", "params": {
-        "log": str(tmp_path / "log"), "seconds": 4, "pid_file": str(pid_file)}}})
+    started, release = tmp_path / "slow.started", tmp_path / "slow.release"
+    write_graph(tmp_path, {"slow": {"type": "testpack.wait_for_file", "params": {  # runs until we release it
+        "started": str(started), "release": str(release)}}})
     process = subprocess.Popen([str(Path(sys.executable).parent / "reelgraph"), "run", "graph.json"], cwd=tmp_path,
                                env={**os.environ, **FAST_HEARTBEAT}, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
     try:
-        wait_for(pid_file)
-        time.sleep(1)
+        wait_for(started)
         run_id = json.loads(reelgraph_cli("runs", "list", "--json", cwd=tmp_path).stdout)[0]["run_id"]
         refused = reelgraph_cli("resume", run_id, cwd=tmp_path, env=FAST_HEARTBEAT)
         assert refused.returncode == 1 and "still being executed" in refused.stderr
     finally:
+        release.write_text("go")
         process.wait(timeout=60)
 
 
