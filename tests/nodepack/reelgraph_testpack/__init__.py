@@ -99,7 +99,7 @@ class WaitForFile(Node):
         release: str = Field(description="The node finishes once this file exists")
         label: str = ""
 
-    def run(self, ctx, inputs, params):
+    def run(self, ctx, params, *, value=None):
         import time
 
         Path(params.started).write_text(str(os.getpid()))
