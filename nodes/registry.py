@@ -88,10 +88,11 @@ def _load_entry_points(registry: NodeRegistry) -> None:
 def builtin_node_types() -> list[type[Node]]:
     """Every built-in node type: the NODE_TYPES list of each domain (nodes/<domain>), in one place.
     A new domain adds itself here; a new node adds itself to its domain's NODE_TYPES."""
-    from reelgraph.nodes import (diffusion, directing, image, l10n, motion, provenance, quality, sequence, text,
-                                 upscale, util, video)
+    from reelgraph.nodes import (diffusion, directing, image, l10n, motion, provenance, quality, review, sequence,
+                                 text, upscale, util, video)
 
-    domains = [image, text, util, upscale, video, diffusion, l10n, motion, provenance, quality, directing, sequence]
+    domains = [image, text, util, upscale, video, diffusion, l10n, motion, provenance, quality, directing, sequence,
+               review]
     return [node_type for domain in domains for node_type in domain.NODE_TYPES]
 
 

@@ -18,7 +18,7 @@ class KeyframeGenerate(Node):
     + i, so any one of them can be drawn again alone. The model stays loaded between runs."""
 
     type = "keyframe.generate"
-    version = 1
+    version = 2   # 2: `generation` records the prompt
     title = "Generate keyframes"
     category = "diffusion"
     inputs = {"embeddings": Input(PortKind.EMBEDDING, "Prompt embeddings from text.encode with the same "
@@ -28,8 +28,8 @@ class KeyframeGenerate(Node):
     outputs = {
         "images": Output(PortKind.IMAGES, "Every image, in seed order"),
         "image": Output(PortKind.IMAGE, "The first image"),
-        "generation": Output(PortKind.JSON, "How they were made: model, scheduler, steps, guidance, size "
-                                            "and each image's seed"),
+        "generation": Output(PortKind.JSON, "How they were made: model, scheduler, steps, guidance, size, "
+                                            "each image's seed and the prompt (when given as text)"),
     }
     resources = Resources(gpus=1, cpus=1)  # runs on the CPU when there is no CUDA
 
@@ -92,6 +92,8 @@ class KeyframeGenerate(Node):
             "width": params.width, "height": params.height,
             "seeds": [params.seed + index for index in range(params.count)],
         }
+        if params.prompt:
+            generation["prompt"] = params.prompt   # image.grid labels a seed sweep with it
         if init_image is not None:
             generation["strength"] = params.strength
         return {"images": images, "image": images[0], "generation": generation}
