@@ -53,6 +53,7 @@ demo: install ui
 	$(REELGRAPH) run examples/explainer.yaml --out out/explainer
 	$(REELGRAPH) run examples/campaign.yaml --out out/campaign
 	$(REELGRAPH) run examples/keyframes_tiny.yaml --out out/keyframes_tiny
+	$(REELGRAPH) run examples/directing.yaml --out out/directing
 	@echo "rendered into out/: $$(find out -type f | wc -l) files"
 
 test: dev ui
