@@ -1,6 +1,7 @@
 // Build the studio editor into ../static/ (package data of reelgraph.flows.studio).
 //   node build.mjs            one minified production build (what `make ui` runs)
 //   node build.mjs --watch    rebuild on every change, unminified, for development
+//   node build.mjs --dev      one unminified build (readable names in a profiler)
 import * as esbuild from "esbuild";
 import { copyFile, mkdir, rm } from "node:fs/promises";
 import { dirname, join } from "node:path";
@@ -9,6 +10,7 @@ import { fileURLToPath } from "node:url";
 const here = dirname(fileURLToPath(import.meta.url));
 const outdir = join(here, "..", "static");
 const watch = process.argv.includes("--watch");
+const dev = watch || process.argv.includes("--dev");
 
 const options = {
   entryPoints: { app: join(here, "src", "main.jsx") },
@@ -17,10 +19,10 @@ const options = {
   format: "esm",
   target: ["chrome110", "firefox115", "safari16"],
   jsx: "automatic",
-  minify: !watch,
-  sourcemap: watch ? "inline" : false,
+  minify: !dev,
+  sourcemap: dev ? "inline" : false,
   legalComments: "linked",
-  define: { "process.env.NODE_ENV": JSON.stringify(watch ? "development" : "production") },
+  define: { "process.env.NODE_ENV": JSON.stringify(dev ? "development" : "production") },
   logLevel: "info",
 };
 

@@ -33,9 +33,9 @@ export function App() {
       if (run && run !== store.get().run?.run_id) await restoreRun(run);
     };
     // Node types and the document load side by side: nodes draw as soon as both are in.
+    window.addEventListener("hashchange", follow);
     Promise.all([loadTypes(), follow()]).then(() => {
       if (!readLocation().path) setTab("files");
-      window.addEventListener("hashchange", follow);
     });
     const warn = (event) => { if (store.get().dirty) event.preventDefault(); };
     window.addEventListener("beforeunload", warn);

@@ -139,7 +139,7 @@ export function Canvas() {
 
   const big = nodes.length > 120;
   return (
-    <div className="canvas" onDragOver={(e) => { e.preventDefault(); e.dataTransfer.dropEffect = "copy"; }} onDrop={onDrop}>
+    <div className={`canvas${big ? " big" : ""}`} onDragOver={(e) => { e.preventDefault(); e.dataTransfer.dropEffect = "copy"; }} onDrop={onDrop}>
       <ReactFlow
         nodes={nodes} edges={edges} nodeTypes={NODE_TYPES}
         onNodesChange={onNodesChange} onEdgesChange={onEdgesChange} onNodeDragStop={onNodeDragStop}
@@ -151,7 +151,7 @@ export function Canvas() {
       >
         <Background gap={24} size={1} />
         <Controls showInteractive={false} />
-        {!big && <MiniMap pannable zoomable nodeStrokeWidth={2} />}
+        {!big && <MiniMap pannable zoomable nodeStrokeWidth={2} style={{ width: 150, height: 100 }} />}
       </ReactFlow>
     </div>
   );

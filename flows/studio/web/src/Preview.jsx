@@ -13,7 +13,9 @@ function primaryPort(outputs, outputKinds) {
 }
 
 export const Preview = memo(function Preview({ state, outputKinds }) {
-  const expansions = Object.entries(state?.expansions || {}).filter(([, e]) => e.outputs && Object.keys(e.outputs).length);
+  const expansions = Object.entries(state?.expansions || {})
+    .filter(([, e]) => e.outputs && Object.keys(e.outputs).length)
+    .sort(([a], [b]) => a.localeCompare(b));  // matrix order, not finishing order
   const [index, setIndex] = useState(0);
   if (!expansions.length) return null;
   const [expanded, { outputs }] = expansions[Math.min(index, expansions.length - 1)];
@@ -61,7 +63,10 @@ function TextPreview({ sha, kind }) {
   const [text, setText] = useState("");
   useEffect(() => {
     let live = true;
-    artifactText(sha).then((body) => { if (live) setText(kind === "subtitles" ? subtitlesText(body) : body); });
+    const full = kind !== "text";  // JSON must arrive whole to be read
+    artifactText(sha, full ? 200_000 : 4000).then((body) => {
+      if (live) setText(kind === "subtitles" ? subtitlesText(body) : kind === "json" ? jsonText(body) : body);
+    });
     return () => { live = false; };
   }, [sha, kind]);
   return <pre className="preview-text">{text}</pre>;
@@ -71,6 +76,14 @@ const clock = (seconds) => {
   const s = Math.max(0, Number(seconds) || 0);
   return `${String(Math.floor(s / 60)).padStart(2, "0")}:${(s % 60).toFixed(1).padStart(4, "0")}`;
 };
+
+function jsonText(body) {
+  try {
+    return JSON.stringify(JSON.parse(body), null, 1).slice(0, 2000);
+  } catch {
+    return body.slice(0, 2000);
+  }
+}
 
 function subtitlesText(body) {
   try {
