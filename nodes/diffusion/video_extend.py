@@ -9,7 +9,7 @@ from __future__ import annotations
 from PIL import Image
 from pydantic import Field
 
-from reelgraph.nodes.api import Node, Resources
+from reelgraph.nodes.api import Node
 from reelgraph.nodes.diffusion.loading import model_identity
 from reelgraph.nodes.diffusion.video_generate import VideoGenerate
 from reelgraph.nodes.errors import NodeError
