@@ -5,8 +5,13 @@ import { baseId } from "./document.js";
 
 const FINISHED = new Set(["succeeded", "cached", "failed", "skipped", "cancelled"]);
 
-export function newRun(runId, nodeIds, status = "queued") {
-  return { run_id: runId, status, nodes: Object.fromEntries(nodeIds.map((id) => [id, { status: "queued", expansions: {} }])) };
+/** `expected`: node id -> how many expansions it has (the plan's fan-out), so that a node is
+ * done only when all of them are. */
+export function newRun(runId, nodeIds, status = "queued", expected = {}) {
+  return {
+    run_id: runId, status, expected,
+    nodes: Object.fromEntries(nodeIds.map((id) => [id, { status: "queued", expansions: {} }])),
+  };
 }
 
 const nodeIdOf = (data) => data.node_id ?? data.node;
@@ -16,16 +21,18 @@ function updateExpansion(run, expanded, change) {
   const node = run.nodes[id] || { status: "queued", expansions: {} };
   const previous = node.expansions[expanded] || {};
   const expansions = { ...node.expansions, [expanded]: { ...previous, ...change } };
-  return { ...run, nodes: { ...run.nodes, [id]: summarise({ ...node, expansions }) } };
+  return { ...run, nodes: { ...run.nodes, [id]: summarise({ ...node, expansions }, run.expected?.[id] || 1) } };
 }
 
-/** The combined state of a node's expansions. */
-function summarise(node) {
+/** The combined state of a node's expansions; some done and some to come is "running". */
+function summarise(node, expected) {
   const parts = Object.values(node.expansions);
   const statuses = parts.map((p) => p.status);
+  const finished = statuses.filter((s) => FINISHED.has(s)).length;
+  const remaining = Math.max(expected, statuses.length) - finished;  // pending expansions count too
   let status = node.status;
   if (statuses.includes("failed")) status = "failed";
-  else if (statuses.includes("running")) status = "running";
+  else if (statuses.includes("running") || (finished && remaining > 0)) status = "running";
   else if (statuses.length && statuses.every((s) => s === "cached")) status = "cached";
   else if (statuses.length && statuses.every((s) => FINISHED.has(s))) {
     status = statuses.every((s) => s === "skipped") ? "skipped"
@@ -39,7 +46,7 @@ function summarise(node) {
     done: progress ? progress.done : undefined, total: progress ? progress.total : undefined,
     message: progress ? progress.message : undefined,
     error: failed ? failed.error : undefined,
-    finished: statuses.filter((s) => FINISHED.has(s)).length,
+    finished,
   };
 }
 
@@ -66,8 +73,13 @@ export function applyEvent(run, name, data) {
 }
 
 /** The run as GET runs/{id} returns it (the same JSON as `reelgraph run --json`). */
-export function fromRecord(record, nodeIds) {
-  let run = newRun(record.run_id || record.id, nodeIds, record.status);
+export function fromRecord(record, nodeIds, expected = {}) {
+  const counts = { ...expected };
+  for (const expanded of Object.keys(record.nodes || {})) {
+    const id = baseId(expanded);
+    counts[id] = Math.max(counts[id] || 0, Object.keys(record.nodes).filter((e) => baseId(e) === id).length);
+  }
+  let run = newRun(record.run_id || record.id, nodeIds, record.status, counts);
   for (const [expanded, node] of Object.entries(record.nodes || {})) {
     run = updateExpansion(run, expanded, {
       status: node.status, error: node.error || null, outputs: node.outputs || {} });

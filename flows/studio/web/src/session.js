@@ -117,7 +117,7 @@ function stopFollowing() {
 export function followRun(runId, run = null) {
   stopFollowing();
   const nodeIds = Object.keys(store.get().doc.nodes);
-  store.set({ run: run || newRun(runId, nodeIds) });
+  store.set({ run: run || newRun(runId, nodeIds, "queued", store.get().fanout) });
   writeLocation();
   closeStream = api.followRun(runId, (name, data) => {
     const current = store.get().run;
@@ -155,7 +155,7 @@ export async function runDocument({ priority = 0 } = {}) {
 export async function restoreRun(runId) {
   try {
     const record = await api.getRun(runId);
-    const run = fromRecord(record, Object.keys(store.get().doc.nodes));
+    const run = fromRecord(record, Object.keys(store.get().doc.nodes), store.get().fanout);
     if (runIsOver(run)) {
       store.set({ run });
       writeLocation();
