@@ -46,7 +46,7 @@ def models_root(tmp_path_factory) -> Path:
     builder = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(builder)
     root = tmp_path_factory.mktemp("directing-models")
-    builder.build_tiny_models(root / "models", ["tiny-sd", "tiny-sd-inpaint"])
+    builder.build_tiny_models(root / "models", ["tiny-sd", "tiny-sd-inpaint", "tiny-svd"])
     return root
 
 
@@ -270,3 +270,16 @@ def test_a_refine_mask_keeps_the_rest_of_every_frame(harness):
                                frames=flickering)["frames"])
     for original, changed in zip(flickering, refined):
         np.testing.assert_array_equal(original[:, 100:], changed[:, 100:])
+
+
+def test_a_motion_mask_holds_video_generate_still_outside_it(with_models):
+    still = Image.fromarray(data.chelsea()).resize((64, 64), Image.Resampling.LANCZOS)
+    mask = with_models.run("mask.draw", {"shapes": [{"shape": "rectangle", "box": [0, 0, 32, 64]}], "feather": 8,
+                                         "width": 64, "height": 64})["mask"]
+    params = {"model": "models/tiny-svd", "frames": 3, "fps": 6, "steps": 2, "seed": 1}
+    frames = list(with_models.run("video.generate", params, image=still, mask=mask)["frames"])
+    outside = np.asarray(mask) == 0
+    assert outside[:, 40:].all() and not outside[:, :28].any()
+    for frame in frames:
+        np.testing.assert_array_equal(frame[outside], np.asarray(still)[outside])
+        assert (frame[:, :28] != np.asarray(still)[:, :28]).any()

@@ -1,6 +1,7 @@
 """video.generate: animate a picture into a short clip with an image-to-video diffusion model."""
 from __future__ import annotations
 
+import numpy as np
 from pydantic import Field
 
 from reelgraph.nodes.api import Node, Resources
@@ -24,7 +25,9 @@ class VideoGenerate(Node):
     version = 1
     title = "Generate video from an image"
     category = "diffusion"
-    inputs = {"image": Input(PortKind.IMAGE, "The picture to animate")}
+    inputs = {"image": Input(PortKind.IMAGE, "The picture to animate"),
+              "mask": Input(PortKind.IMAGE, "Motion mask, white = animate (mask.draw): outside it the picture "
+                                            "holds still, byte for byte", optional=True)}
     outputs = {"frames": Output(PortKind.FRAMES, "The generated clip, at fps")}
     resources = Resources(gpus=1, cpus=1)  # runs on the CPU when there is no CUDA (slowly)
 
@@ -48,7 +51,7 @@ class VideoGenerate(Node):
     def model_ids(cls, params) -> list[str]:
         return [model_identity(params)]
 
-    def run(self, ctx, params, *, image):
+    def run(self, ctx, params, *, image, mask=None):
         picture = image.convert("RGB")
         resident = load_pipeline(ctx, params, "image_to_video", offload=params.cpu_offload)
         if not {"image", "num_frames"} <= accepted_arguments(resident):
@@ -57,20 +60,35 @@ class VideoGenerate(Node):
                                                 "stabilityai/stable-video-diffusion-img2vid-xt")
         width = params.width or multiple_of_8(picture.width)
         height = params.height or multiple_of_8(picture.height)
+        progress = step_progress(ctx, params.steps, "denoising")
+        held = None
+        if mask is not None:
+            from PIL import Image
+
+            from reelgraph.nodes.directing.masks import composite, resolve_mask
+
+            picture = picture.resize((width, height), Image.Resampling.LANCZOS)
+            held = resolve_mask(mask, [], 0, width, height)
+            still = np.asarray(picture)
         with run_view(resident) as pipeline:
+            if held is not None:
+                from reelgraph.nodes.diffusion.motion_mask import hold_outside
+
+                progress = hold_outside(pipeline, picture, held, width, height, params.seed, then=progress)
             result = call_pipeline(pipeline, {
                 "image": picture, "num_frames": params.frames, "num_inference_steps": params.steps,
                 "width": width, "height": height, "fps": params.fps, "motion_bucket_id": params.motion,
                 "noise_aug_strength": params.noise_aug_strength, "decode_chunk_size": params.decode_chunk_size,
                 "generator": seeded_generators(pipeline._execution_device, params.seed, 1)[0],
-                "output_type": "np", "callback_on_step_end": step_progress(ctx, params.steps, "denoising"),
+                "output_type": "np", "callback_on_step_end": progress,
             })
         clip = result.frames[0]  # (frames, height, width, 3) floats in [0, 1]
 
         def frames():
             # Convert one frame at a time: the float clip is already in memory, a uint8 copy need not be.
             for frame in clip:
-                yield (frame.clip(0, 1) * 255).round().astype("uint8")
+                frame = (frame.clip(0, 1) * 255).round().astype("uint8")
+                yield frame if held is None else composite(still, frame, held)
 
         return {"frames": Frames(fps=params.fps, width=clip.shape[2], height=clip.shape[1],
                                  source=frames, count=clip.shape[0])}
