@@ -73,6 +73,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--frames", type=int, default=48)
     parser.add_argument("--repeats", type=int, default=2)
     parser.add_argument("--no-models", action="store_true", help="skip the tiny-model diffusion figures")
+    parser.add_argument("--models-only", action="store_true", help="only the tiny-model diffusion figures")
     args = parser.parse_args(argv)
     with tempfile.TemporaryDirectory() as scratch:
         root = Path(scratch)
@@ -83,7 +84,7 @@ def main(argv: list[str] | None = None) -> None:
         stroke = {"region": [{"shape": "rectangle", "box": [0.47, 0.3, 0.53, 0.95], "units": "fraction"}],
                   "path": [[0, 0], [10, -120], [40, -300]], "rotate": -4, "easing": "ease-in"}
         clip = shaky_clip(ctx, args.frames)
-        rows = [
+        rows = [] if args.models_only else [
             ("mask.draw", "images/s", best_rate(
                 lambda: run_node(ctx, "mask.draw", {"shapes": hole, "feather": 12, "width": SIZE[0],
                                                     "height": SIZE[1]}) and 1, 1, args.repeats)),
@@ -111,6 +112,10 @@ def main(argv: list[str] | None = None) -> None:
 
 
 def model_rows(root: Path, ctx, still, hole, clip: Frames, args) -> list[tuple[str, str, float]]:
+    import torch
+
+    # Tiny models gain nothing from intra-op threads; on a shared machine spinning threads cost 10x.
+    torch.set_num_threads(1)
     spec = importlib.util.spec_from_file_location("build_tiny_models", REPO / "examples" / "build_tiny_models.py")
     builder = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(builder)
