@@ -3,12 +3,14 @@ from __future__ import annotations
 
 import hashlib
 import json
+from pathlib import Path
 from typing import Any
 
-from fastapi import APIRouter, Body, Depends, Query, Request, Response
+from fastapi import APIRouter, Body, Depends, HTTPException, Query, Request, Response
 from fastapi.responses import JSONResponse
 
 from reelgraph.flows.plan_report import plan_report
+from reelgraph.flows.studio import graph_files
 from reelgraph.flows.studio.context import Studio, studio
 from reelgraph.flows.studio.models import Invalid, Issue
 from reelgraph.graph import GraphInvalid, apply_overrides, plan_document
@@ -18,6 +20,8 @@ from reelgraph.ui_schemas.generate import node_schema
 
 router = APIRouter(tags=["documents"])
 DocumentBody = Body(..., description="A graph document as JSON (the same shape as the YAML files)")
+PathQuery = Query(None, description="The graph file it is (or will be) saved as: relative paths in params "
+                                    "resolve beside it (default: the graphs folder)")
 
 
 def node_types_payload(app_studio: Studio) -> tuple[list[dict], str]:
@@ -41,8 +45,20 @@ def node_types(request: Request, app_studio: Studio = Depends(studio)) -> Respon
     return JSONResponse(payload, headers=headers)
 
 
-def issues_of(app_studio: Studio, document: Any) -> list[Issue]:
-    workspace = Workspace(app_studio.config.graphs_dir.resolve())
+def workspace_of(app_studio: Studio, path: str | None) -> Path:
+    """Where a document's relative file paths point: beside the graph file it belongs to (a path
+    in the graphs folder), else the graphs folder itself."""
+    root = app_studio.config.graphs_dir.resolve()
+    if not path:
+        return root
+    try:
+        return graph_files.resolve(root, path).parent
+    except graph_files.BadPath as error:
+        raise HTTPException(400, str(error)) from None
+
+
+def issues_of(app_studio: Studio, document: Any, workspace_root: Path | None = None) -> list[Issue]:
+    workspace = Workspace(workspace_root or app_studio.config.graphs_dir.resolve())
     try:
         _, issues = validate_document(document, app_studio.runtime.registry, workspace)
     except GraphInvalid as error:
@@ -51,8 +67,9 @@ def issues_of(app_studio: Studio, document: Any) -> list[Issue]:
 
 
 @router.post("/validate", summary="Every problem of a document, as `reelgraph validate --json`")
-def validate(document: dict[str, Any] = DocumentBody, app_studio: Studio = Depends(studio)) -> list[Issue]:
-    return issues_of(app_studio, document)
+def validate(document: dict[str, Any] = DocumentBody, path: str | None = PathQuery,
+             app_studio: Studio = Depends(studio)) -> list[Issue]:
+    return issues_of(app_studio, document, workspace_of(app_studio, path))
 
 
 @router.post("/plan", summary="Expanded nodes, cache keys and run/cached, as `reelgraph plan --json`",
@@ -60,10 +77,10 @@ def validate(document: dict[str, Any] = DocumentBody, app_studio: Studio = Depen
 def plan(document: dict[str, Any] = DocumentBody,
          overrides: list[str] | None = Query(None, description="node.param=value, as `plan --set`"),
          targets: list[str] | None = Query(None, description="Plan only what these nodes need"),
-         app_studio: Studio = Depends(studio)) -> Any:
+         path: str | None = PathQuery, app_studio: Studio = Depends(studio)) -> Any:
     try:
         raw = apply_overrides(document, overrides or [])
-        graph_plan = plan_document(raw, workspace_root=app_studio.config.graphs_dir.resolve(),
+        graph_plan = plan_document(raw, workspace_root=workspace_of(app_studio, path),
                                    registry=app_studio.runtime.registry)
         graph_plan = graph_plan.restricted_to(targets) if targets else graph_plan
     except GraphInvalid as error:

@@ -102,7 +102,7 @@ def put_graph(path: str, body: GraphSave, request: Request, app_studio: Studio =
         revisions.add_revision(db, path, graph_files.sha256_text(replaced), replaced, "before the studio")
     revision = revisions.add_revision(db, path, saved.sha256, saved.text, who)
     try:
-        issues = issues_of(app_studio, parse_text(saved.text, filename=saved.file.name))
+        issues = issues_of(app_studio, parse_text(saved.text, filename=saved.file.name), saved.file.parent)
     except GraphInvalid as error:
         issues = [i.to_json() for i in error.issues]
     result = GraphSaved(path=saved.path, sha256=saved.sha256, revision=revision, issues=issues)

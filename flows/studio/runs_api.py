@@ -1,6 +1,7 @@
 """Runs: submit into the queue, list, show, reorder, cancel, resume; and their event stream."""
 from __future__ import annotations
 
+import asyncio
 from typing import Any
 
 from fastapi import APIRouter, Depends, Header, HTTPException, Query, Request
@@ -16,6 +17,7 @@ from reelgraph.flows.studio.documents_api import invalid_response
 from reelgraph.flows.studio.models import Invalid, PriorityChange, ResumeRequest, RunAccepted, RunSubmission
 from reelgraph.graph import GraphInvalid
 from reelgraph.storage import queue_repository as queue
+from reelgraph.storage.event_repository import last_event_id as last_event_id_of
 from reelgraph.storage import repository as repo
 
 router = APIRouter(tags=["runs"])
@@ -103,10 +105,16 @@ def resume_run(run_id: str, body: ResumeRequest | None = None, app_studio: Studi
 
 
 @router.get("/events", summary="Server-Sent Events: queue, run_status, node_started, node_progress, "
-                               "node_finished, run_finished (resume with Last-Event-ID)",
+                               "node_finished, run_finished (resume with Last-Event-ID). With run_id: that "
+                               "run's events from its first, ending after run_finished; without: every "
+                               "event from now on (or after Last-Event-ID / ?after=)",
             response_class=StreamingResponse)
 async def events(run_id: str | None = None, after: int | None = Query(None, description="Same as Last-Event-ID"),
                  last_event_id: str | None = Header(None), app_studio: Studio = Depends(studio)) -> StreamingResponse:
-    start = after if after is not None else int(last_event_id) if (last_event_id or "").isdigit() else 0
+    if after is None and (last_event_id or "").isdigit():
+        after = int(last_event_id)
+    if after is None:  # a run's stream starts at its first event; the stream of everything at now
+        after = 0 if run_id else await asyncio.to_thread(last_event_id_of, app_studio.runtime.db)
+    start = after
     return StreamingResponse(app_studio.hub.stream(run_id, start), media_type="text/event-stream",
                              headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"})
