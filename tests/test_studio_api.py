@@ -10,7 +10,7 @@ import httpx
 import pytest
 from PIL import Image
 
-from tests.studio_harness import TOKEN, start_studio, stop_studio, wait_until
+from tests.studio_harness import TOKEN, engines_take_cancel, gated_document, start_studio, stop_studio, wait_until
 
 REPO = Path(__file__).resolve().parent.parent
 
@@ -195,19 +195,10 @@ def test_uploads_land_in_the_graphs_folder_within_type_and_size_limits(studio, w
     assert not [p for p in (workspace / "uploads").iterdir() if p.name.startswith(".upload-")]
 
 
-def _engines_cancel() -> bool:
-    import inspect
-
-    from reelgraph.flows.api import execute_run
-    return "cancel" in inspect.signature(execute_run).parameters
-
-
-@pytest.mark.skipif(not _engines_cancel(), reason="the engines do not take cancel= yet")
+@pytest.mark.skipif(not engines_take_cancel(), reason="the engines do not take cancel= yet")
 def test_a_running_run_stops_on_cancel_and_resumes_to_the_end(studio, tmp_path):
     started, release = tmp_path / "gate.started", tmp_path / "gate.release"
-    document = {"reelgraph": 1, "name": "gated", "nodes": {
-        "gate": {"type": "testpack.wait_for_file", "params": {"started": str(started), "release": str(release)}},
-        "after": {"type": "util.noop", "inputs": {"value": "gate.value"}}}}
+    document = gated_document(started, release)
     run_id = studio.submit(document=document)
     wait_until(started.exists, 60, what="the gate node to start")
     response = studio.client.post(f"/api/v1/runs/{run_id}/cancel")

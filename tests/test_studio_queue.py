@@ -6,12 +6,14 @@ import threading
 from collections import Counter
 from pathlib import Path
 
+import pytest
+
 from reelgraph.flows.api import create_run_from
 from reelgraph.flows.studio.worker import QueueWorker
 from reelgraph.storage import event_repository as events
 from reelgraph.storage import queue_repository as queue
 from reelgraph.storage import repository as repo
-from tests.studio_harness import wait_until
+from tests.studio_harness import engines_take_cancel, gated_document, wait_until
 
 RUNS, WORKERS = 200, 4
 
@@ -87,3 +89,22 @@ def test_a_run_whose_worker_stopped_heartbeating_is_queued_again_and_resumed(run
     assert QueueWorker(runtime, name="alive").run_one()
     assert repo.get_run(runtime.db, run_id).status == "succeeded"
     assert queue.get_entry(runtime.db, run_id).claimed_by == "alive"
+
+
+@pytest.mark.skipif(not engines_take_cancel(), reason="the engines do not take cancel= yet")
+def test_a_worker_stopped_mid_run_puts_the_run_back_in_the_queue(runtime, tmp_path):
+    started, release = tmp_path / "gate.started", tmp_path / "gate.release"
+    run_id, _, _ = create_run_from(runtime, gated_document(started, release), workspace_root=tmp_path)
+    queue.enqueue(runtime.db, run_id)
+    stop = threading.Event()
+    thread = threading.Thread(target=QueueWorker(runtime, name="leaving").run_forever, args=(stop, 0.05))
+    thread.start()
+    wait_until(started.exists, 60, what="the gate node to start")
+    stop.set()  # what SIGINT does to `reelgraph worker`, and shutdown to `reelgraph ui`
+    thread.join(timeout=60)
+    assert repo.get_run(runtime.db, run_id).status == "queued"
+    last = events.events_after(runtime.db, 0, run_id=run_id)[-1]
+    assert last.kind == "run_status" and last.data["status"] == "queued"
+    release.touch()
+    assert QueueWorker(runtime, name="next").run_one()
+    assert repo.get_run(runtime.db, run_id).status == "succeeded"

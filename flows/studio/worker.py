@@ -5,7 +5,8 @@
 
 One run at a time per worker. While a run executes, a watcher thread keeps the run's heartbeat
 fresh (so other workers know it is alive) and turns a cancel request in the database into the
-engine's cancel event. Each pass of the loop also puts runs of dead workers (stale heartbeat)
+engine's cancel event. A worker asked to stop (SIGINT, server shutdown) cancels the run in hand
+too, but puts it back in the queue instead of recording it cancelled. Each pass of the loop also puts runs of dead workers (stale heartbeat)
 back in the queue; whoever claims such a run resumes it: nodes that finished stay finished.
 """
 from __future__ import annotations
@@ -49,14 +50,15 @@ def execute_with_sink(runtime: Runtime, run_id: str, engine: str | None, sink: C
 
 
 class RunWatch:
-    """While one run executes: heartbeat it, and set `cancel` when someone asks to cancel it."""
+    """While one run executes: heartbeat it, and set `cancel` when someone asks to cancel it or
+    the worker is shutting down."""
 
-    def __init__(self, runtime: Runtime, run_id: str, cancel: threading.Event,
+    def __init__(self, runtime: Runtime, run_id: str, cancel: threading.Event, shutdown: threading.Event,
                  interval: float = min(1.0, HEARTBEAT_SECONDS)) -> None:
         self.runtime, self.run_id, self.cancel, self.interval = runtime, run_id, cancel, interval
+        self.shutdown = shutdown
         self._done = threading.Event()
         self._thread = threading.Thread(target=self._watch, name=f"reelgraph-watch-{run_id[:8]}", daemon=True)
-        self._last_beat = 0.0
 
     def __enter__(self) -> RunWatch:
         self._thread.start()
@@ -69,6 +71,8 @@ class RunWatch:
     def _watch(self) -> None:
         beats = 0
         while not self._done.wait(self.interval):
+            if self.shutdown.is_set():
+                self.cancel.set()
             try:
                 if queue.cancel_requested(self.runtime.db, [self.run_id]):
                     self.cancel.set()
@@ -86,8 +90,10 @@ class QueueWorker:
         self.runtime, self.engine = runtime, engine
         self.name = name or worker_name()
         self.on_claim = on_claim or (lambda run_id: None)
+        self.shutdown = threading.Event()  # set by run_forever's stop: the run in hand goes back to the queue
 
     def run_forever(self, stop: threading.Event, idle_poll: float = IDLE_POLL_SECONDS) -> None:
+        self.shutdown = stop
         while not stop.is_set():
             try:
                 if not self.run_one():
@@ -122,12 +128,16 @@ class QueueWorker:
         cancel = threading.Event()
         error = None
         try:
-            with RunWatch(self.runtime, run_id, cancel):
+            with RunWatch(self.runtime, run_id, cancel, self.shutdown):
                 status = execute_with_sink(self.runtime, run_id, self.engine, sink, cancel)
         except Exception as failure:  # the engine itself broke (not a node): record it on the run
             log.exception("run %s failed in the engine", run_id)
             status, error = FAILED, f"{type(failure).__name__}: {failure}"
             repo.set_run_status(db, run_id, FAILED, error=error)
+        if (status != SUCCEEDED and self.shutdown.is_set() and not queue.cancel_requested(db, [run_id])
+                and queue.requeue_for_resume(db, run_id)):  # stopped by shutdown, not by a user
+            sink.run_status(QUEUED, reason=f"worker {self.name} stopped; the next worker resumes the run")
+            return QUEUED
         if cancel.is_set() and status != SUCCEEDED and status != CANCELLED:
             status = CANCELLED
             repo.set_run_status(db, run_id, CANCELLED)
