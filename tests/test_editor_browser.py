@@ -10,6 +10,7 @@ from __future__ import annotations
 import os
 import re
 import shutil
+import uuid
 
 import httpx
 import pytest
@@ -243,7 +244,9 @@ def test_a_run_lights_every_node_and_shows_the_thumbnail_and_the_video(page, stu
 
 
 def test_a_reload_restores_a_queued_then_running_run(page, studio, api):
-    open_graph(page, studio, "sleepy.yaml")
+    # A label of its own, so that no earlier run of the same graph makes this one a cache hit.
+    (studio.graphs / "napping.yaml").write_text(SLEEPY.replace("label: awake", f"label: {uuid.uuid4().hex}"))
+    open_graph(page, studio, "napping.yaml")
     page.click('[data-tab="queue"]')
     page.get_by_role("button", name="Pause queue").click()
     expect(page.get_by_role("button", name="Resume queue")).to_be_visible()

@@ -151,6 +151,9 @@ export function Canvas() {
       >
         <Background gap={24} size={1} />
         <Controls showInteractive={false} />
+        {!nodes.length && (
+          <div className="empty-hint">Drag a node here from the palette, or open a graph from <b>Files</b>.</div>
+        )}
         {!big && <MiniMap pannable zoomable nodeStrokeWidth={2} style={{ width: 150, height: 100 }} />}
       </ReactFlow>
     </div>

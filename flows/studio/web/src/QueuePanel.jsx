@@ -48,7 +48,8 @@ export function QueuePanel() {
                 <span className={`dot ${run.status}`} />
                 <button className="link" title="Show this run's states on the canvas" onClick={() => followRun(id)}>
                   {run.graph || run.graph_name || id.slice(0, 8)}</button>
-                <span className="muted small">{run.status} · p{run.priority ?? 0}</span>
+                <span className="muted small" title={`run ${id}, submitted ${run.created_at || ""} by ${run.submitted_by || "?"}`}>
+                  {id.slice(0, 8)} · {run.status}{run.cancel_requested ? " (cancelling)" : ""} · p{run.priority ?? 0}</span>
               </div>
               <div className="queue-actions">
                 <button className="small" disabled={run.status !== "queued" || runs[index - 1]?.status !== "queued"} onClick={() => move(index, -1)} title="Earlier">↑</button>

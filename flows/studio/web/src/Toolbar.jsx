@@ -7,6 +7,7 @@ export function Toolbar({ onShowFiles }) {
   const path = useStore((s) => s.path);
   const dirty = useStore((s) => s.dirty);
   const issues = useStore((s) => s.issues);
+  const empty = useStore((s) => Object.keys(s.doc.nodes).length === 0);
   const canUndo = useStore((s) => s.past.length > 0);
   const canRedo = useStore((s) => s.future.length > 0);
   const run = useStore((s) => s.run);
@@ -23,7 +24,7 @@ export function Toolbar({ onShowFiles }) {
       <button onClick={redo} disabled={!canRedo} title="Redo (Ctrl+Shift+Z)">↷</button>
       <span className={`issues-count${issues.length ? " bad" : " good"}`} data-testid="issues-count"
         title={issues.map((i) => `${i.node ? i.node + ": " : ""}${i.message}`).join("\n")}>
-        {issues.length ? `${issues.length} issue${issues.length > 1 ? "s" : ""}` : "valid"}</span>
+        {issues.length ? `${issues.length} issue${issues.length > 1 ? "s" : ""}` : empty ? "empty" : "valid"}</span>
       <span className="spacer" />
       {run && (
         <span className={`run-status ${run.status}`} data-testid="run-status" data-run={run.run_id}>
@@ -31,7 +32,7 @@ export function Toolbar({ onShowFiles }) {
         </span>
       )}
       {active && <button onClick={cancelCurrentRun}>Cancel</button>}
-      <button className="primary" onClick={() => runDocument()} disabled={issues.length > 0} title="Run (Ctrl+Enter)">▶ Run</button>
+      <button className="primary" onClick={() => runDocument()} disabled={issues.length > 0 || empty} title="Run (Ctrl+Enter)">▶ Run</button>
     </header>
   );
 }
