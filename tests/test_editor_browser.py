@@ -66,6 +66,21 @@ nodes:
     inputs: {image: photos.image}
 """
 
+SPOKEN = """\
+reelgraph: 1
+name: spoken
+nodes:
+  script:
+    type: l10n.translate
+    params: {script: campaign/script.yaml, target: en}
+  voice:
+    type: l10n.voiceover
+    inputs: {script: script.script}
+  subs:
+    type: l10n.subtitles
+    inputs: {script: script.script, timing: voice.timing}
+"""
+
 
 @pytest.fixture(scope="module")
 def studio(tmp_path_factory):
@@ -80,6 +95,8 @@ def studio(tmp_path_factory):
     (graphs / "broken.yaml").write_text(BROKEN)
     (graphs / "assets" / "broken.png").write_bytes(b"not a picture")  # valid document, fails at run time
     shutil.copy(REPO / "examples" / "hello.yaml", graphs / "revised.yaml")
+    shutil.copytree(REPO / "examples" / "campaign", graphs / "campaign")
+    (graphs / "spoken.yaml").write_text(SPOKEN)
     server = StudioProcess(workdir, graphs).start()
     yield server
     server.stop()
@@ -263,6 +280,7 @@ def test_a_reload_restores_a_queued_then_running_run(page, studio, api):
         expect(page.locator(f'.queue-item[data-run="{run_id}"]')).to_be_visible()
         page.get_by_role("button", name="Resume queue").click()
         expect(node(page, "nap")).to_have_attribute("data-status", "running")
+        expect(node(page, "nap").locator("progress")).to_be_visible()  # its progress, as it reports it
         page.reload()  # mid-run: the record, then the events, bring the states back
         expect(node(page, "nap")).to_have_attribute("data-status", re.compile("running|succeeded"))
     finally:
@@ -312,6 +330,18 @@ def test_the_queue_panel_reorders_and_cancels(page, studio, api):
         assert api.get(f"/runs/{first}").json()["status"] == "cancelled"
     finally:
         api.post("/queue/resume")
+
+
+@pytest.mark.skipif(shutil.which("espeak-ng") is None, reason="espeak-ng is missing (apt-get install espeak-ng)")
+def test_a_voice_over_plays_and_its_subtitles_show_as_text(page, studio):
+    open_graph(page, studio, "spoken.yaml")
+    page.get_by_role("button", name="▶ Run").click()
+    expect(node(page, "subs")).to_have_attribute("data-status", "succeeded", timeout=120_000)
+    audio = node(page, "voice").locator("audio")
+    audio.wait_for()
+    page.wait_for_function("audio => audio.readyState >= 1 && audio.duration > 1", arg=audio.element_handle())
+    expect(node(page, "subs").locator(".preview-text")).to_contain_text("Every good morning starts")
+    expect(node(page, "subs").locator(".preview-text")).to_contain_text("00:00.0")
 
 
 def test_the_matrix_panel_changes_a_nodes_fan_out(page, studio):
