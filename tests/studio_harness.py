@@ -14,14 +14,6 @@ import httpx
 TOKEN = "test-token-0123456789"
 
 
-def engines_take_cancel() -> bool:
-    """Whether execute_run takes cancel= (the engines' run control)."""
-    import inspect
-
-    from reelgraph.flows.api import execute_run
-    return "cancel" in inspect.signature(execute_run).parameters
-
-
 def gated_document(started: Path, release: Path) -> dict:
     """A node that starts, says so in `started`, and finishes once `release` exists."""
     return {"reelgraph": 1, "name": "gated", "nodes": {

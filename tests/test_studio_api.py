@@ -10,7 +10,7 @@ import httpx
 import pytest
 from PIL import Image
 
-from tests.studio_harness import TOKEN, engines_take_cancel, gated_document, start_studio, stop_studio, wait_until
+from tests.studio_harness import TOKEN, gated_document, start_studio, stop_studio, wait_until
 
 REPO = Path(__file__).resolve().parent.parent
 
@@ -195,7 +195,6 @@ def test_uploads_land_in_the_graphs_folder_within_type_and_size_limits(studio, w
     assert not [p for p in (workspace / "uploads").iterdir() if p.name.startswith(".upload-")]
 
 
-@pytest.mark.skipif(not engines_take_cancel(), reason="the engines do not take cancel= yet")
 def test_a_running_run_stops_on_cancel_and_resumes_to_the_end(studio, tmp_path):
     started, release = tmp_path / "gate.started", tmp_path / "gate.release"
     document = gated_document(started, release)

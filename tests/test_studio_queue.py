@@ -6,14 +6,13 @@ import threading
 from collections import Counter
 from pathlib import Path
 
-import pytest
 
 from reelgraph.flows.api import create_run_from
 from reelgraph.flows.studio.worker import QueueWorker
 from reelgraph.storage import event_repository as events
 from reelgraph.storage import queue_repository as queue
 from reelgraph.storage import repository as repo
-from tests.studio_harness import engines_take_cancel, gated_document, wait_until
+from tests.studio_harness import gated_document, wait_until
 
 RUNS, WORKERS = 200, 4
 
@@ -91,7 +90,6 @@ def test_a_run_whose_worker_stopped_heartbeating_is_queued_again_and_resumed(run
     assert queue.get_entry(runtime.db, run_id).claimed_by == "alive"
 
 
-@pytest.mark.skipif(not engines_take_cancel(), reason="the engines do not take cancel= yet")
 def test_a_worker_stopped_mid_run_puts_the_run_back_in_the_queue(runtime, tmp_path):
     started, release = tmp_path / "gate.started", tmp_path / "gate.release"
     run_id, _, _ = create_run_from(runtime, gated_document(started, release), workspace_root=tmp_path)

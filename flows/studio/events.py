@@ -59,14 +59,14 @@ class RunEventSink:
         self._last_progress: dict[str, float] = {}
 
     def __call__(self, event: Any) -> None:
-        kind = type(event).__name__
+        kind = type(event).__name__  # by name: the sink needs no import of the engines' event types
         if kind == "NodeStarted":
             self.emit(NODE_STARTED, {"node_id": event.node_id, "attempt": event.attempt})
         elif kind == "ProgressEvent":
             self._progress(event)
         elif kind == "NodeFinished":
             self.node_finished(event.node_id, event.status, seconds=event.seconds, error=event.error,
-                               outputs=getattr(event, "outputs", None))
+                               outputs=event.outputs)
 
     def emit(self, kind: str, data: dict[str, Any]) -> int:
         return emit(self.db, self.run_id, kind, data)
@@ -88,9 +88,6 @@ class RunEventSink:
             if status in DONE_STATUSES and node_id in self._finished:
                 return
             self._finished.add(node_id)
-        if outputs is None and status in DONE_STATUSES:  # engines before NodeFinished.outputs
-            node_run = repo.get_node_run(self.db, self.run_id, node_id)
-            outputs = node_run.outputs if node_run else {}
         self.emit(NODE_FINISHED, {"node_id": node_id, "status": status, "seconds": round(seconds, 4),
                                   "error": error, "outputs": outputs or {}})
 

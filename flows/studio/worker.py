@@ -11,8 +11,6 @@ back in the queue; whoever claims such a run resumes it: nodes that finished sta
 """
 from __future__ import annotations
 
-import dataclasses
-import inspect
 import logging
 import os
 import socket
@@ -33,20 +31,6 @@ IDLE_POLL_SECONDS = 0.5
 
 def worker_name(index: int = 0) -> str:
     return f"{socket.gethostname()}/pid-{os.getpid()}/w{index}"
-
-
-def _engine_takes_sinks() -> bool:
-    """Whether execute_run takes on_event= and cancel= (the engines' per-run sink contract)."""
-    return "on_event" in inspect.signature(api.execute_run).parameters
-
-
-def execute_with_sink(runtime: Runtime, run_id: str, engine: str | None, sink: Callable,
-                      cancel: threading.Event) -> str:
-    if _engine_takes_sinks():
-        return api.execute_run(runtime, run_id, engine, on_event=sink, cancel=cancel)
-    # Older engines read runtime.on_event: give this run a Runtime of its own over the same
-    # database, store, registry and heartbeat, so concurrent workers' sinks never mix.
-    return api.execute_run(dataclasses.replace(runtime, on_event=sink), run_id, engine)
 
 
 class RunWatch:
@@ -129,7 +113,7 @@ class QueueWorker:
         error = None
         try:
             with RunWatch(self.runtime, run_id, cancel, self.shutdown):
-                status = execute_with_sink(self.runtime, run_id, self.engine, sink, cancel)
+                status = api.execute_run(self.runtime, run_id, self.engine, on_event=sink, cancel=cancel)
         except Exception as failure:  # the engine itself broke (not a node): record it on the run
             log.exception("run %s failed in the engine", run_id)
             status, error = FAILED, f"{type(failure).__name__}: {failure}"
