@@ -185,9 +185,12 @@ def test_nodes_are_added_and_wired_and_a_wrong_kind_is_refused(page, studio):
     for node_type, x, y in (("image.load", 120, 120), ("image.resize", 520, 120), ("text.template", 520, 420)):
         page.locator(f'.palette-item[data-type="{node_type}"]').drag_to(canvas, target_position={"x": x, "y": y})
     expect(page.locator(".rg-node")).to_have_count(3)
+    unwired = node(page, "resize").locator(".rg-port.in", has_text="image")
+    expect(unwired).to_have_class(re.compile("port-issue"))  # image.resize needs its image
 
     drag_connection(page, handle(page, "load", "image", "source"), handle(page, "resize", "image", "target"))
     expect(page.locator(".react-flow__edge")).to_have_count(1)
+    expect(unwired).not_to_have_class(re.compile("port-issue"))
     node(page, "resize").locator(".rg-head").click()
     expect(page.locator(".inspector .input-row", has_text="image")).to_contain_text("load.image")
 

@@ -36,13 +36,17 @@ export const GraphNode = memo(function GraphNode({ id, selected }) {
       <div className="rg-type" title={schema?.description || ""}>{schema?.title || spec.type}{!schema && " (unknown type)"}</div>
       <div className="rg-ports">
         <div className="rg-inputs">
-          {inputs.map(([port, p]) => (
-            <div className="rg-port in" key={port} title={`${p.kind}${p.optional ? " (optional)" : ""}: ${p.description || ""}`}>
+          {inputs.map(([port, p]) => {
+            const problem = issues.find((issue) => issue.field === port && issue.code !== "invalid_param");
+            return (
+            <div className={`rg-port in${problem ? " port-issue" : ""}`} key={port}
+              title={problem ? problem.message : `${p.kind}${p.optional ? " (optional)" : ""}: ${p.description || ""}`}>
               <Handle type="target" position={Position.Left} id={port} className={`kind-${p.kind}`}
                 style={{ background: kindColor(p.kind) }} />
               <span className={p.optional ? "optional" : ""}>{port}</span>
             </div>
-          ))}
+            );
+          })}
         </div>
         <div className="rg-outputs">
           {outputs.map(([port, p]) => (

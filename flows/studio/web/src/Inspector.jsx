@@ -20,7 +20,10 @@ export function Inspector() {
     editDocument((d) => setParam(d, id, path, value), `param:${id}:${path.join(".")}`);
   }, [id]);
   if (!id || !spec) return <p className="muted pad">Select a node to edit its params, or add one from the palette.</p>;
-  const nodeIssues = issues.filter((issue) => !issue.field || !(issue.field.split(".")[0] in (schema?.params?.properties || {})));
+  const params = schema?.params?.properties || {};
+  const inputs = schema?.inputs || {};
+  const isInputIssue = (issue) => issue.field in inputs && issue.code !== "invalid_param";
+  const nodeIssues = issues.filter((issue) => !issue.field || (!(issue.field.split(".")[0] in params) && !isInputIssue(issue)));
   return (
     <div className="inspector" data-node={id}>
       <RenameField id={id} />
@@ -37,6 +40,9 @@ export function Inspector() {
               <span>{port}</span>
               <code>{spec.inputs?.[port] || (p.optional ? "—" : "not connected")}</code>
               {spec.inputs?.[port] && <button className="link" onClick={() => editDocument((d) => disconnect(d, id, port))}>✕</button>}
+              {issues.filter((issue) => issue.field === port && isInputIssue(issue)).map((issue, i) => (
+                <div key={i} className="field-issue input-issue" role="alert">{issue.message}</div>
+              ))}
             </div>
           ))}
         </section>
