@@ -283,3 +283,23 @@ def test_a_motion_mask_holds_video_generate_still_outside_it(with_models):
     for frame in frames:
         np.testing.assert_array_equal(frame[outside], np.asarray(still)[outside])
         assert (frame[:, :28] != np.asarray(still)[:, :28]).any()
+
+
+@pytest.mark.parametrize("mode", ["deflicker", "stabilize"])
+def test_refine_streams_one_input_frame_per_output_frame(harness, mode):
+    clip = list(clean_clip(harness, seconds=1.0))
+    pulled = []
+
+    def source():
+        for index, frame in enumerate(clip):
+            pulled.append(index)
+            yield frame
+
+    from reelgraph.nodes.directing.refine import FramesRefine
+    from reelgraph.nodes.values import Frames
+
+    frames = Frames(fps=12, width=192, height=128, source=source, count=len(clip))
+    refined = FramesRefine().run(harness.context(), FramesRefine.Params(mode=mode), frames=frames)["frames"]
+    pulled.clear()  # stabilize reads the clip once to measure the shake, holding only numbers
+    for index, _ in enumerate(refined):
+        assert len(pulled) == index + 1  # never reads ahead, so never holds the clip
