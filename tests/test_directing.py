@@ -169,6 +169,7 @@ def test_the_brushed_region_follows_its_path_and_the_rest_holds_still(harness):
     frames = list(harness.run("motion.brush", {"strokes": [stroke], "seconds": 1, "fps": 16},
                               image=STILL)["frames"])
     assert len(frames) == 16
+    np.testing.assert_array_equal(frames[0], np.asarray(STILL))  # the clip starts on the still
     motion = StrokeMotion(Stroke(**stroke), 256, 256)
     hard = hard_mask([Ellipse(box=(60, 40, 140, 120))], 256, 256)
     times = [frame_time(index, len(frames)) for index in range(len(frames))]

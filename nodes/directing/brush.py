@@ -19,12 +19,24 @@ from reelgraph.nodes.values import Frames
 
 
 class BrushLayer:
-    """One stroke ready to render: its soft mask and centre in the still, and its motion."""
+    """One stroke ready to render: its soft mask and centre in the still, and its motion.
+
+    The layer is kept premultiplied (Porter-Duff): where the soft mask is a, the still is
+    a * region + (1 - a) * background, so with the filled background F the region's premultiplied
+    colour is still - (1 - a) * F. Compositing that over F gives back the still exactly, so the clip
+    starts on the still, and a moving edge carries the region's colours, not the old background's.
+    """
 
     def __init__(self, soft: np.ndarray, centre: np.ndarray, motion) -> None:
         self.soft, self.centre, self.motion = soft, centre, motion
+        self.premultiplied: np.ndarray | None = None
 
-    def render_onto(self, canvas: np.ndarray, still: np.ndarray, u: float) -> None:
+    def prepare(self, still: np.ndarray, background: np.ndarray) -> None:
+        alpha = self.soft[..., None]
+        layer = still.astype(np.float32) - (1.0 - alpha) * background
+        self.premultiplied = np.where(alpha > 0, layer, 0.0).astype(np.float32)
+
+    def render_onto(self, canvas: np.ndarray, u: float) -> None:
         import cv2
 
         from reelgraph.nodes.directing.brush_path import affine
@@ -33,15 +45,14 @@ class BrushLayer:
         matrix = affine(self.centre, offset, degrees, scale)
         height, width = self.soft.shape
         if np.allclose(matrix, [[1, 0, 0], [0, 1, 0]]):
-            layer, alpha = still, self.soft
+            layer, alpha = self.premultiplied, self.soft
         else:
-            layer = cv2.warpAffine(still, matrix, (width, height), flags=cv2.INTER_LINEAR,
-                                   borderMode=cv2.BORDER_REPLICATE)
+            layer = cv2.warpAffine(self.premultiplied, matrix, (width, height), flags=cv2.INTER_LINEAR,
+                                   borderMode=cv2.BORDER_CONSTANT, borderValue=0)
             alpha = cv2.warpAffine(self.soft, matrix, (width, height), flags=cv2.INTER_LINEAR,
                                    borderMode=cv2.BORDER_CONSTANT, borderValue=0)
-        alpha = alpha[..., None]
-        canvas *= 1.0 - alpha
-        canvas += layer.astype(np.float32) * alpha
+        canvas *= 1.0 - alpha[..., None]
+        canvas += layer
 
 
 def build_layers(strokes: list[Stroke], mask_image, width: int, height: int) -> list[BrushLayer]:
@@ -83,6 +94,7 @@ class MotionBrush(Node):
     rest of the picture holds still and what a region uncovers is filled in."""
 
     type = "motion.brush"
+    version = 2  # 2: premultiplied layers, so the clip starts exactly on the still
     title = "Motion brush"
     category = "directing"
     inputs = {"image": Input(PortKind.IMAGE, "The still to animate"),
@@ -120,11 +132,15 @@ class MotionBrush(Node):
         width, height = size
         layers = build_layers(params.strokes, mask, width, height)
         ctx.progress(0, None, "filling the background behind the regions")
-        hole = np.zeros((height, width), np.uint8)
+        covered = np.zeros((height, width), bool)
         for layer in layers:
-            hole |= (layer.soft >= 0.5).astype(np.uint8)
-        hole = cv2.dilate(hole, np.ones((3, 3), np.uint8))  # the edge pixels carry the region's colours too
-        background = fill_hole(still, hole > 0, params.fill, params.fill_radius).astype(np.float32)
+            covered |= layer.soft > 0
+        # Fill from a pixel farther out: the pixels just outside the regions carry their colours too.
+        wider = cv2.dilate(covered.astype(np.uint8), np.ones((3, 3), np.uint8)) > 0
+        filled = fill_hole(still, wider, params.fill, params.fill_radius)
+        background = np.where(covered[..., None], filled, still).astype(np.float32)
+        for layer in layers:
+            layer.prepare(still, background)
         count = max(1, round(params.seconds * params.fps))
         report_every = max(1, count // 100)
 
@@ -132,7 +148,7 @@ class MotionBrush(Node):
             for index in range(count):
                 canvas = background.copy()
                 for layer in layers:
-                    layer.render_onto(canvas, still, frame_time(index, count))
+                    layer.render_onto(canvas, frame_time(index, count))
                 yield np.clip(np.round(canvas), 0, 255).astype(np.uint8)
                 if (index + 1) % report_every == 0 or index + 1 == count:
                     ctx.progress(index + 1, count, "rendering motion brush")
