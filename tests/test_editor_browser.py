@@ -393,6 +393,18 @@ def test_saves_are_listed_as_revisions_and_a_stale_save_is_refused(page, studio)
     expect(page.locator(".toast")).to_contain_text("changed on disk")
     assert "width: 90" not in path.read_text() and "edited elsewhere" in path.read_text()
 
+    page.click('[data-tab="files"]')  # open it again, as the message says (dropping the edit)
+    page.once("dialog", lambda dialog: dialog.accept())
+    page.locator(".files").get_by_role("button", name="revised.yaml").click()
+    expect(page.locator(".revisions li")).to_have_count(2)  # newest first: this save, the file before it
+    page.once("dialog", lambda dialog: dialog.accept())
+    page.locator(".revisions li").nth(1).get_by_role("button", name="restore").click()
+    expect(page.locator(".toast")).to_contain_text("restored revised.yaml")
+    restored = path.read_text()
+    assert restored == (REPO / "examples" / "hello.yaml").read_text()
+    # the restore, and before it the outside edit it replaced: nothing anyone wrote is lost
+    expect(page.locator(".revisions li")).to_have_count(4)
+
 
 @pytest.mark.slow
 def test_a_two_hundred_node_graph_opens_and_drags(page, studio):

@@ -16,6 +16,18 @@ export function FilesPanel() {
     else setRevisions([]);
   }, [path, etag]);
   const confirmLeave = () => !store.get().dirty || confirm("Discard the unsaved edits?");
+  // A revision comes back as a new save of its text (so it is itself a revision, and undoable).
+  const restore = async (revision) => {
+    if (!confirmLeave()) return;
+    try {
+      const text = await api.revisionText(path, revision.id);
+      await api.saveGraphText(path, text, store.get().etag);
+      await openDocument(path);
+      notify("info", `restored ${path} as of ${revision.created_at || `revision ${revision.id}`}`);
+    } catch (error) {
+      notify("error", `restore: ${error.message}`);
+    }
+  };
   return (
     <div className="files-panel pad">
       <div className="row">
@@ -39,8 +51,9 @@ export function FilesPanel() {
           <ul className="plain revisions">
             {revisions.map((r, i) => (
               <li key={r.id || r.sha256 || i}>
-                <code>{String(r.sha256 || r.etag || r.id || "").slice(0, 10)}</code>{" "}
-                <span className="muted small">{r.created_at || r.saved_at || ""} {r.saved_by || r.author || ""}</span>
+                <code title={r.sha256}>{String(r.sha256 || "").slice(0, 10)}</code>{" "}
+                <span className="muted small">{(r.created_at || "").replace("T", " ").slice(0, 19)} {r.saved_by || ""}</span>
+                {i > 0 && <button className="link" onClick={() => restore(r)} title="Save this version again">restore</button>}
               </li>
             ))}
           </ul>
