@@ -6,6 +6,7 @@ import threading
 from collections import Counter
 from pathlib import Path
 
+import pytest
 
 from reelgraph.flows.api import create_run_from
 from reelgraph.flows.studio.worker import QueueWorker
@@ -106,3 +107,15 @@ def test_a_worker_stopped_mid_run_puts_the_run_back_in_the_queue(runtime, tmp_pa
     release.touch()
     assert QueueWorker(runtime, name="next").run_one()
     assert repo.get_run(runtime.db, run_id).status == "succeeded"
+
+
+def test_graph_paths_stay_inside_the_graphs_folder(tmp_path):
+    from reelgraph.flows.studio.graph_files import BadPath, resolve
+
+    (tmp_path / "graphs").mkdir()
+    (tmp_path / "graphs" / "escape").symlink_to(tmp_path)
+    root = tmp_path / "graphs"
+    assert resolve(root, "shots/a.yaml") == root.resolve() / "shots" / "a.yaml"
+    for bad in ("../a.yaml", "/etc/a.yaml", "shots/../../a.yaml", ".hidden/a.yaml", "a.py", "escape/a.yaml", ""):
+        with pytest.raises(BadPath):
+            resolve(root, bad)

@@ -15,6 +15,7 @@ import logging
 import os
 import socket
 import threading
+import time
 from collections.abc import Callable
 
 from reelgraph.flows import api, session
@@ -75,6 +76,7 @@ class QueueWorker:
         self.name = name or worker_name()
         self.on_claim = on_claim or (lambda run_id: None)
         self.shutdown = threading.Event()  # set by run_forever's stop: the run in hand goes back to the queue
+        self._stale_checked = -float("inf")
 
     def run_forever(self, stop: threading.Event, idle_poll: float = IDLE_POLL_SECONDS) -> None:
         self.shutdown = stop
@@ -88,8 +90,10 @@ class QueueWorker:
 
     def run_one(self) -> bool:
         """Claim and execute one run; False when the queue had nothing to take."""
-        for run_id in queue.requeue_stale(self.runtime.db, STALE_AFTER_SECONDS):
-            emit(self.runtime.db, run_id, QUEUE, {"action": "requeued", "reason": "its worker stopped"})
+        if time.monotonic() - self._stale_checked >= HEARTBEAT_SECONDS:  # a write: not on every idle poll
+            self._stale_checked = time.monotonic()
+            for run_id in queue.requeue_stale(self.runtime.db, STALE_AFTER_SECONDS):
+                emit(self.runtime.db, run_id, QUEUE, {"action": "requeued", "reason": "its worker stopped"})
         run_id = queue.claim_next(self.runtime.db, self.name)
         if run_id is None:
             return False
