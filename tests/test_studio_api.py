@@ -151,8 +151,14 @@ def test_the_ui_block_changes_no_key_and_no_plan(studio):
                                   json=document).json()
     assert {row["node"] for row in narrowed["nodes"]} == {"photos", "thumb"}
     assert studio.client.post("/api/v1/validate", json={**document, "ui": {"zoom": 1.5}}).json() == []
-    issues = studio.client.post("/api/v1/validate", json={**document, "nodes": {"x": {"type": "no.such"}}}).json()
+    broken = {**document, "nodes": {"x": {"type": "no.such"}}}
+    issues = studio.client.post("/api/v1/validate", json=broken).json()
     assert issues and issues[0]["node"] == "x" and issues[0]["code"]
+    refused = studio.client.post("/api/v1/runs", json={"document": broken})
+    assert refused.status_code == 422 and refused.json()["errors"] == issues  # the same issues, no run queued
+    assert studio.client.get("/api/v1/queue").json()["queued"] == []
+    assert studio.client.post("/api/v1/runs", json={"document": document, "path": "hello.yaml"}).status_code == 422
+    assert studio.client.post("/api/v1/runs", json={"path": "hello.yaml", "engine": "nope"}).status_code == 422
 
 
 def test_node_types_carry_schemas_and_an_etag(studio):
