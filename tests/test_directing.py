@@ -304,3 +304,15 @@ def test_refine_streams_one_input_frame_per_output_frame(harness, mode):
     pulled.clear()  # stabilize reads the clip once to measure the shake, holding only numbers
     for index, _ in enumerate(refined):
         assert len(pulled) == index + 1  # never reads ahead, so never holds the clip
+
+
+def test_inpaint_takes_text_encode_embeddings_and_refine_refuses_an_inpainting_model(with_models):
+    embeddings = with_models.run("text.encode", {"model": "models/tiny-sd-inpaint", "prompt": "a helmet"})["embeddings"]
+    after = with_models.run("image.inpaint", {"method": "model", "model": "models/tiny-sd-inpaint", "steps": 2,
+                                              "resolution": 64, "shapes": HOLE}, image=ASTRONAUT,
+                            embeddings=embeddings)["image"]
+    assert_outside_untouched_inside_changed(ASTRONAUT, after, 8)
+    with pytest.raises(NodeError) as error:
+        with_models.run("frames.refine", {"mode": "diffusion", "model": "models/tiny-sd-inpaint", "steps": 4},
+                        frames=clean_clip(with_models, seconds=0.25, size=(64, 64)))
+    assert error.value.param == "model" and "in-painting" in error.value.message

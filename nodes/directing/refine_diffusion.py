@@ -83,6 +83,10 @@ def check_model(pipeline, model: str) -> None:
         raise NodeError(f"frames.refine's diffusion mode runs SD 1.x/2.x-family image-to-image models; "
                         f"'{model}' loads as {type(pipeline).__name__}", param="model",
                         hint="use an SD 1.x/2.x model (stabilityai/sd-turbo, runwayml/stable-diffusion-v1-5...)")
+    if unet.config.in_channels != pipeline.vae.config.latent_channels:
+        raise NodeError(f"'{model}' is an in-painting model (its UNet takes {unet.config.in_channels} channels)",
+                        param="model", hint="refine with the text-to-image variant of the model; in-painting "
+                                            "models repaint through image.inpaint")
 
 
 def model_frame_size(width: int, height: int, resolution: int) -> tuple[int, int]:
