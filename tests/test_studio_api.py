@@ -31,6 +31,8 @@ def test_every_route_but_login_needs_the_token(studio):
     assert anonymous.post("/api/v1/runs", json={"path": "hello.yaml"}).status_code == 401
     assert anonymous.get("/api/v1/queue", headers={"Authorization": "Bearer wrong"}).status_code == 401
     assert anonymous.get("/login").status_code == 200
+    page = anonymous.get("/", headers={"Accept": "text/html"})  # a browser is pointed at the login page
+    assert page.status_code == 401 and 'url=/login' in page.text
     assert anonymous.get("/login", params={"token": "wrong"}).status_code == 401
 
     login = anonymous.get("/login", params={"token": TOKEN})

@@ -76,3 +76,27 @@ def test_queued_runs_survive_a_killed_server(tmp_path):
     assert sorted(finished) == sorted(run_ids)  # each run finished once
     assert len(log.read_text().splitlines()) >= RUNS  # each executed (the one in flight maybe twice)
     db.dispose()
+
+
+def test_reelgraph_worker_takes_runs_from_the_database_and_stops_on_sigint(tmp_path):
+    from reelgraph.flows.api import create_run_from
+    from reelgraph.flows.runtime import open_runtime
+    from reelgraph.storage import queue_repository as queue
+
+    db_url, store = f"sqlite:///{tmp_path / 'reelgraph.db'}", str(tmp_path / "store")
+    runtime = open_runtime(db_url, store)
+    document = {"reelgraph": 1, "name": "tick", "nodes": {
+        "tick": {"type": "testpack.count", "params": {"log": str(tmp_path / "log"), "label": "elsewhere"}}}}
+    run_id, _, _ = create_run_from(runtime, document, workspace_root=tmp_path)
+    queue.enqueue(runtime.db, run_id)
+    command = [str(Path(sys.executable).parent / "reelgraph"), "worker", "--db", db_url, "--store", store]
+    worker = subprocess.Popen(command, cwd=tmp_path, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    try:
+        wait_until(lambda: repo.get_run(runtime.db, run_id).status == "succeeded", 120, interval=0.1,
+                   what="the worker to finish the run")
+    finally:
+        worker.send_signal(signal.SIGINT)
+        output = worker.communicate(timeout=60)[0]
+    assert worker.returncode == 0, output
+    assert queue.get_entry(runtime.db, run_id).claimed_by.endswith("/w0")
+    runtime.db.dispose()

@@ -101,6 +101,9 @@ class TokenAuth:
             await _deny(send, 403, f"cross-origin write refused: Origin {origin} is not {own_origin(scope)}")
             return
         how = self.authenticated_by(scope)
+        if how is None and _wants_page(scope):  # a browser opening the studio: point it at the login page
+            await _send(send, 401, _LOGIN_NEEDED.encode(), b"text/html; charset=utf-8")
+            return
         if how is None:
             await _deny(send, 401, "a token is needed: send 'Authorization: Bearer <token>', or open the "
                                    "login URL `reelgraph ui` printed (the token is in .reelgraph/ui-token "
@@ -110,13 +113,26 @@ class TokenAuth:
         await self.app(scope, receive, send)
 
 
+def _wants_page(scope: dict) -> bool:
+    return (scope.get("method") == "GET" and not scope["path"].startswith("/api/")
+            and "text/html" in (_header(scope, b"accept") or ""))
+
+
 async def _deny(send, status: int, message: str) -> None:
-    body = json.dumps({"detail": message}).encode()
-    headers = [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode())]
+    await _send(send, status, json.dumps({"detail": message}).encode(), b"application/json")
+
+
+async def _send(send, status: int, body: bytes, content_type: bytes) -> None:
+    headers = [(b"content-type", content_type), (b"content-length", str(len(body)).encode())]
     if status == 401:
         headers.append((b"www-authenticate", b'Bearer realm="reelgraph"'))
     await send({"type": "http.response.start", "status": status, "headers": headers})
     await send({"type": "http.response.body", "body": body})
+
+
+_LOGIN_NEEDED = """<!doctype html><meta charset="utf-8"><title>reelgraph studio: log in</title>
+<meta http-equiv="refresh" content="0; url=/login"><p>Log in first: <a href="/login">/login</a>
+(the URL `reelgraph ui` printed logs you in at once).</p>"""
 
 
 login_router = APIRouter()
