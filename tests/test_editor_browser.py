@@ -314,6 +314,15 @@ def test_the_keyboard_copies_pastes_deletes_undoes_and_redoes(page, studio):
     expect(nodes).to_have_count(4)
     expect(pasted).to_have_count(0)
 
+    edge = page.locator('.react-flow__edge[data-id="thumb.image"]')
+    edge.click()
+    page.keyboard.press("Delete")
+    expect(edge).to_have_count(0)
+    node(page, "thumb").locator(".rg-head").click()
+    expect(page.locator(".inspector .input-row", has_text="image")).to_contain_text("not connected")
+    page.keyboard.press("Control+z")
+    expect(edge).to_have_count(1)
+
 
 def test_the_queue_panel_reorders_and_cancels(page, studio, api):
     api.post("/queue/pause")
