@@ -292,6 +292,20 @@ def test_a_reload_restores_a_queued_then_running_run(page, studio, api):
     expect(node(page, "nap")).to_have_attribute("data-status", "succeeded")
 
 
+def test_a_cancelled_run_resumes_after_a_reload(page, studio):
+    (studio.graphs / "resumable.yaml").write_text(SLEEPY.replace("label: awake", f"label: {uuid.uuid4().hex}"))
+    open_graph(page, studio, "resumable.yaml")
+    page.get_by_role("button", name="▶ Run").click()
+    expect(node(page, "nap")).to_have_attribute("data-status", "running", timeout=60_000)
+    page.get_by_role("button", name="Cancel").click()
+    expect(page.get_by_test_id("run-status")).to_contain_text("cancelled", timeout=30_000)
+    page.reload()  # the run comes back cancelled, with its events (a resume follows on from them)
+    expect(page.get_by_test_id("run-status")).to_contain_text("cancelled")
+    page.get_by_role("button", name="Resume").click()
+    expect(node(page, "after")).to_have_attribute("data-status", "succeeded", timeout=60_000)
+    expect(page.get_by_test_id("run-status")).to_contain_text("succeeded")
+
+
 def test_the_keyboard_copies_pastes_deletes_undoes_and_redoes(page, studio):
     open_graph(page, studio, "hello.yaml")
     nodes = page.locator(".rg-node")

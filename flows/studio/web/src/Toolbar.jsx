@@ -1,5 +1,5 @@
 // The top bar: the document, save, undo/redo, run and the watched run's state.
-import { cancelCurrentRun, runDocument, saveDocument } from "./session.js";
+import { cancelCurrentRun, resumeCurrentRun, runDocument, saveDocument } from "./session.js";
 import { editDocument, redo, undo, useStore } from "./store.js";
 
 export function Toolbar({ onShowFiles }) {
@@ -32,6 +32,9 @@ export function Toolbar({ onShowFiles }) {
         </span>
       )}
       {active && <button onClick={cancelCurrentRun}>Cancel</button>}
+      {run && ["failed", "cancelled", "interrupted"].includes(run.status) && (
+        <button onClick={resumeCurrentRun} title="Run again what did not finish; what is done stays done">Resume</button>
+      )}
       <button className="primary" onClick={() => runDocument()} disabled={issues.length > 0 || empty} title="Run (Ctrl+Enter)">▶ Run</button>
     </header>
   );

@@ -157,16 +157,18 @@ export async function artifactText(sha, limit = 4000) {
   return response.ok ? response.text() : "";
 }
 
-/** Follow a run's events; handlers by event name. EventSource reconnects by itself and sends
- * Last-Event-ID, so a dropped connection resumes where it left off. Returns a close function. */
-export function followRun(runId, onEvent) {
-  const source = new EventSource(`${API}/events?run_id=${encodeURIComponent(runId)}`, { withCredentials: true });
+/** Follow a run's events (after event `after`, else from its first). EventSource reconnects by
+ * itself and sends Last-Event-ID, so a dropped connection resumes where it left off. Returns a
+ * close function. */
+export function followRun(runId, onEvent, after = null) {
+  const query = `run_id=${encodeURIComponent(runId)}${after ? `&after=${after}` : ""}`;
+  const source = new EventSource(`${API}/events?${query}`, { withCredentials: true });
   const names = ["queue", "run_status", "node_started", "node_progress", "node_finished", "run_finished"];
   for (const name of names) {
     source.addEventListener(name, (message) => {
       let data = {};
       try { data = JSON.parse(message.data); } catch { /* a keep-alive or a bare string */ }
-      onEvent(name, data);
+      onEvent(name, data, Number(message.lastEventId) || null);
       if (name === "run_finished") source.close();
     });
   }

@@ -114,17 +114,33 @@ function stopFollowing() {
   closeStream = null;
 }
 
-export function followRun(runId, run = null) {
+export function followRun(runId, run = null, after = null) {
   stopFollowing();
   const nodeIds = Object.keys(store.get().doc.nodes);
   store.set({ run: run || newRun(runId, nodeIds, "queued", store.get().fanout) });
   writeLocation();
-  closeStream = api.followRun(runId, (name, data) => {
+  const replayingAnEnd = runIsOver(store.get().run);  // a finished run's events: no news to announce
+  closeStream = api.followRun(runId, (name, data, eventId) => {
     const current = store.get().run;
     if (!current || current.run_id !== runId) return;
-    store.set({ run: applyEvent(current, name, data) });
-    if (name === "run_finished") notify(data.status === "succeeded" ? "info" : "error", `run ${data.status || "finished"}`);
-  });
+    store.set({ run: { ...applyEvent(current, name, data), lastEventId: eventId ?? current.lastEventId } });
+    if (name === "run_finished" && !replayingAnEnd) {
+      notify(data.status === "succeeded" ? "info" : "error", `run ${data.status || "finished"}`);
+    }
+  }, after);
+}
+
+/** Queue a failed, cancelled or interrupted run again: what is done stays done. Its stream is
+ * followed from after its last event, or it would end again at the old run_finished. */
+export async function resumeCurrentRun() {
+  const { run } = store.get();
+  if (!run) return;
+  try {
+    await api.resumeRun(run.run_id);
+    followRun(run.run_id, { ...run, status: "queued", error: null }, run.lastEventId);
+  } catch (error) {
+    notify("error", `resume: ${error.message}`);
+  }
 }
 
 /** Save when needed, then submit the saved file as a run and watch it. */
@@ -155,13 +171,8 @@ export async function runDocument({ priority = 0 } = {}) {
 export async function restoreRun(runId) {
   try {
     const record = await api.getRun(runId);
-    const run = fromRecord(record, Object.keys(store.get().doc.nodes), store.get().fanout);
-    if (runIsOver(run)) {
-      store.set({ run });
-      writeLocation();
-    } else {
-      followRun(runId, run);
-    }
+    // Its events too, even when it is over: they carry the id a resume follows on from.
+    followRun(runId, fromRecord(record, Object.keys(store.get().doc.nodes), store.get().fanout));
   } catch (error) {
     notify("error", `run ${runId}: ${error.message}`);
   }
