@@ -211,6 +211,10 @@ def test_an_invalid_param_is_flagged_on_its_node_and_field(page, studio):
     expect(node(page, "thumb").locator(".badge.issue")).to_be_visible()
     expect(page.locator('.inspector [data-field="width"] .field-issue')).to_contain_text("greater than or equal to 1")
     expect(page.get_by_test_id("issues-count")).to_have_text("1 issue")
+    page.locator(".react-flow__pane").click(position={"x": 10, "y": 10})
+    expect(page.locator(".inspector")).to_have_count(0)
+    page.get_by_test_id("issues-count").click()  # takes you to the node with the issue
+    expect(page.locator(".inspector .node-id")).to_have_value("thumb")
     page.fill('.inspector [data-field="width"] input', "160")
     expect(page.get_by_test_id("issues-count")).to_have_text("valid")
     expect(node(page, "thumb").locator(".badge.issue")).to_have_count(0)

@@ -1,6 +1,8 @@
 // The top bar: the document, save, undo/redo, run and the watched run's state.
 import { cancelCurrentRun, resumeCurrentRun, runDocument, saveDocument } from "./session.js";
-import { editDocument, redo, undo, useStore } from "./store.js";
+import { useReactFlow } from "@xyflow/react";
+import { baseId } from "./document.js";
+import { editDocument, redo, store, undo, useStore } from "./store.js";
 
 export function Toolbar({ onShowFiles }) {
   const name = useStore((s) => s.doc.name);
@@ -12,6 +14,15 @@ export function Toolbar({ onShowFiles }) {
   const canRedo = useStore((s) => s.future.length > 0);
   const run = useStore((s) => s.run);
   const active = run && (run.status === "queued" || run.status === "running");
+  const { fitView } = useReactFlow();
+  // The pill takes you to the first node with an issue (the others are in its tooltip).
+  const showFirstIssue = () => {
+    const issue = issues.find((i) => i.node && store.get().doc.nodes[baseId(i.node)]);
+    if (!issue) return;
+    const id = baseId(issue.node);
+    store.set({ selected: id, selectOnly: [id] });
+    fitView({ nodes: [{ id }], maxZoom: 1, duration: 200 });
+  };
   return (
     <header className="toolbar">
       <span className="brand">reelgraph<span className="muted"> studio</span></span>
@@ -23,6 +34,7 @@ export function Toolbar({ onShowFiles }) {
       <button onClick={undo} disabled={!canUndo} title="Undo (Ctrl+Z)">↶</button>
       <button onClick={redo} disabled={!canRedo} title="Redo (Ctrl+Shift+Z)">↷</button>
       <span className={`issues-count${issues.length ? " bad" : " good"}`} data-testid="issues-count"
+        onClick={showFirstIssue} role={issues.length ? "button" : undefined}
         title={issues.map((i) => `${i.node ? i.node + ": " : ""}${i.message}`).join("\n")}>
         {issues.length ? `${issues.length} issue${issues.length > 1 ? "s" : ""}` : empty ? "empty" : "valid"}</span>
       <span className="spacer" />
