@@ -69,3 +69,20 @@ def test_require_approved_fails_only_the_locale_without_approved_strings(example
     assert statuses["tr[locale=es]"] == "failed" and statuses["video[locale=es]"] == "skipped"
     assert "'es'" in result["nodes"]["tr[locale=es]"]["error"]
     assert statuses["video[locale=ar]"] == "succeeded"  # its catalog approves every string
+
+
+def test_the_directing_example_launches_the_rocket_and_cleans_the_flickering_clip(examples):
+    code, result = run(examples, "directing.yaml", "launch.seconds=0.5", "clean.seconds=2")
+    assert code == 0, result
+    nodes = result["nodes"]
+
+    def artifact(node: str, port: str) -> Path:
+        sha = nodes[node]["outputs"][port]
+        return Path(json.loads(reelgraph_cli("artifacts", "show", sha, "--json", cwd=examples).stdout)["path"])
+
+    for node, size in (("launch_video", (640, 426)), ("refined_video", (480, 320))):
+        video = ffprobe(artifact(node, "video")).video
+        assert (video.codec, video.width, video.height) == ("h264", *size)
+    before = json.loads(artifact("quality_before", "report").read_text())
+    after = json.loads(artifact("quality_after", "report").read_text())
+    assert after["flicker"] < before["flicker"] / 5 and after["warp_error"]["mean"] < before["warp_error"]["mean"]
