@@ -16,6 +16,7 @@ const TABS = [["node", "Node"], ["matrix", "Matrix"], ["queue", "Queue"], ["file
 
 export function App() {
   const [tab, setTab] = useState("node");
+  const [panels, setPanels] = useState({ palette: true, side: true });  // hide either on a small screen
   const auth = useStore((s) => s.auth);
   const selected = useStore((s) => s.selected);
   useEffect(() => { if (selected) setTab("node"); }, [selected]);
@@ -50,11 +51,11 @@ export function App() {
     <ReactFlowProvider>
       <Shortcuts />
       <div className="app">
-        <Toolbar onShowFiles={() => setTab("files")} />
-        <div className="workspace">
-          <Palette />
+        <Toolbar onShowFiles={() => setTab("files")} panels={panels} onPanels={setPanels} />
+        <div className={`workspace${panels.palette ? "" : " no-palette"}${panels.side ? "" : " no-side"}`}>
+          {panels.palette && <Palette />}
           <Canvas />
-          <aside className="side">
+          {panels.side && <aside className="side">
             <nav className="tabs">
               {TABS.map(([key, label]) => (
                 <button key={key} className={tab === key ? "on" : ""} onClick={() => setTab(key)} data-tab={key}>{label}</button>
@@ -66,7 +67,7 @@ export function App() {
               {tab === "queue" && <QueuePanel />}
               {tab === "files" && <FilesPanel />}
             </div>
-          </aside>
+          </aside>}
         </div>
         <Notice />
       </div>

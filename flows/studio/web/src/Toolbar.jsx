@@ -4,7 +4,7 @@ import { useReactFlow } from "@xyflow/react";
 import { baseId } from "./document.js";
 import { editDocument, redo, store, undo, useStore } from "./store.js";
 
-export function Toolbar({ onShowFiles }) {
+export function Toolbar({ onShowFiles, panels, onPanels }) {
   const name = useStore((s) => s.doc.name);
   const path = useStore((s) => s.path);
   const dirty = useStore((s) => s.dirty);
@@ -25,6 +25,8 @@ export function Toolbar({ onShowFiles }) {
   };
   return (
     <header className="toolbar">
+      <button className={`link${panels.palette ? " on" : ""}`} title="Show or hide the palette"
+        onClick={() => onPanels({ ...panels, palette: !panels.palette })}>☰</button>
       <span className="brand">reelgraph<span className="muted"> studio</span></span>
       <input className="doc-name" value={name} title="The graph's name"
         onChange={(e) => editDocument((d) => ({ ...d, name: e.target.value }), "name")} />
@@ -47,6 +49,8 @@ export function Toolbar({ onShowFiles }) {
       {run && ["failed", "cancelled", "interrupted"].includes(run.status) && (
         <button onClick={resumeCurrentRun} title="Run again what did not finish; what is done stays done">Resume</button>
       )}
+      <button className={`link${panels.side ? " on" : ""}`} title="Show or hide the side panel"
+        onClick={() => onPanels({ ...panels, side: !panels.side })}>◧</button>
       <button className="primary" onClick={() => runDocument()} disabled={issues.length > 0 || empty} title="Run (Ctrl+Enter)">▶ Run</button>
     </header>
   );
