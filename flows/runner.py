@@ -17,6 +17,7 @@ from __future__ import annotations
 import errno
 import time
 import traceback as tb
+from datetime import UTC, datetime
 from dataclasses import dataclass
 from typing import Any
 
@@ -25,6 +26,7 @@ from pydantic import ValidationError
 from reelgraph.flows.events import NodeFinished, NodeStarted, RunContext
 from reelgraph.flows.heartbeat import LEASE_SECONDS
 from reelgraph.flows.lineage import node_lineage
+from reelgraph.flows.liveness import owner_gone, owner_tag
 from reelgraph.flows.runtime import Runtime
 from reelgraph.nodes import NodeCancelled, NodeContext, NodeError, PortKind, ProgressEvent, Workspace
 from reelgraph.nodes.ports import decode_value, encode_value, port_kind
@@ -35,6 +37,7 @@ from reelgraph.storage.records import (CACHED, CANCELLED, DONE_STATUSES, FAILED,
 
 
 LEASE_POLL_SECONDS = 0.2
+LEASE_NOTICE_SECONDS = 10.0  # how often a node waiting on another owner's lease says so again
 
 
 @dataclass(frozen=True)
@@ -195,12 +198,13 @@ def _start_attempt(runtime: Runtime, run: RunContext, node_run: NodeRunInfo,
     """Start an attempt once this node run holds its cache key's lease: returns the attempt number.
     Returns the cached outputs when, while waiting, the holder (another run computing the same key)
     finished. Raises NodeCancelled when the run is asked to stop while waiting."""
-    announced, check_cache = False, True
+    next_notice, check_cache = 0.0, True
+    holder = owner_tag(runtime.host, runtime.worker)
     while True:
         if run.stopping:
             raise NodeCancelled(node_run.node_id)
         attempt = repo.start_attempt(runtime.db, node_run, host=runtime.host, worker=runtime.worker, gpu=gpu,
-                                     lease_seconds=LEASE_SECONDS, check_cache=check_cache)
+                                     lease_seconds=LEASE_SECONDS, check_cache=check_cache, holder=holder)
         if attempt == repo.COMPUTED_ELSEWHERE:
             if (outputs := try_cache(runtime, node_run)) is not None:
                 return outputs
@@ -210,11 +214,20 @@ def _start_attempt(runtime: Runtime, run: RunContext, node_run: NodeRunInfo,
             return attempt
         if (outputs := try_cache(runtime, node_run)) is not None:
             return outputs
-        if not announced:
-            owner = repo.lease_holder(runtime.db, node_run.cache_key)
-            run.on_event(ProgressEvent(node_run.node_id, 0, None, f"waiting for {owner}: same cache key"))
-            announced = True
+        lease = repo.lease_info(runtime.db, node_run.cache_key)
+        if lease is not None and owner_gone(lease[0]):  # its process died on this host: take it now
+            repo.expire_lease(runtime.db, node_run.cache_key, lease[0])
+            continue
+        if lease is not None and time.monotonic() >= next_notice:
+            run.on_event(ProgressEvent(node_run.node_id, 0, None, _lease_wait_message(node_run, *lease)))
+            next_notice = time.monotonic() + LEASE_NOTICE_SECONDS
         time.sleep(LEASE_POLL_SECONDS)
+
+
+def _lease_wait_message(node_run: NodeRunInfo, holder: str, expires_at: datetime) -> str:
+    left = max(0.0, (expires_at - datetime.now(UTC)).total_seconds())
+    return (f"waiting for {holder}, which is computing the same work (cache key {node_run.cache_key[:12]}); "
+            f"its lease ends in {left:.0f} s unless its heartbeat renews it")
 
 
 def run_node(runtime: Runtime, run_id: str, node_id: str, *, run: RunContext | None = None,

@@ -11,10 +11,11 @@ from pathlib import Path
 
 from reelgraph.flows.events import NodeFinished, RunContext
 from reelgraph.flows.heartbeat import STALE_AFTER_SECONDS
+from reelgraph.flows.liveness import node_owner_gone, owner_alive_here, owner_gone, owner_tag
 from reelgraph.flows.runtime import Runtime
 from reelgraph.graph import Plan, load_plan
 from reelgraph.storage import repository as repo
-from reelgraph.storage.records import CANCELLED, DONE_STATUSES, FAILED, RUNNING, SKIPPED, SUCCEEDED
+from reelgraph.storage.records import CANCELLED, DONE_STATUSES, FAILED, RUNNING, SKIPPED, SUCCEEDED, RunInfo
 
 
 def new_run_id() -> str:
@@ -70,7 +71,27 @@ def usable_cache_hits(runtime: Runtime, cache_keys: list[str]) -> dict[str, tupl
 
 
 def start(runtime: Runtime, run_id: str, *, external_id: str | None = None) -> None:
-    repo.set_run_status(runtime.db, run_id, RUNNING, external_id=external_id)
+    repo.set_run_status(runtime.db, run_id, RUNNING, external_id=external_id,
+                        owner=owner_tag(runtime.host, runtime.worker))
+
+
+def interrupt(runtime: Runtime, run_id: str, why: str) -> list[str]:
+    """Give up on a run now (a second Ctrl-C, a dead process): its running nodes back to pending
+    with their leases freed, the run `interrupted`. Returns the nodes put back."""
+    return repo.interrupt_run(runtime.db, run_id, f"{why}; `reelgraph resume {run_id}` continues it")
+
+
+def settle_dead_runs(runtime: Runtime, runs: list[RunInfo]) -> list[RunInfo]:
+    """Runs marked running whose process on this host is gone become `interrupted` at once, with
+    nothing to wait out; returns the runs as they are now. Runs on other hosts are left to their
+    heartbeats, and runs a studio worker claimed to that worker's own heartbeat (it requeues them)."""
+    settled = []
+    for run in runs:
+        if run.status == RUNNING and not run.claimed_by and owner_gone(run.owner):
+            interrupt(runtime, run.id, f"its process ({run.owner}) is gone")
+            run = repo.get_run(runtime.db, run.id)
+        settled.append(run)
+    return settled
 
 
 def skip_downstream(runtime: Runtime, run: RunContext, skipped: list[str], failed: str) -> None:
@@ -124,7 +145,12 @@ def prepare_resume(runtime: Runtime, run_id: str) -> list[str]:
     Nodes left `running` by a dead process (stale heartbeat) are retried; nodes a live process is
     still running make resume refuse, rather than run them twice.
     """
-    live = repo.live_running(runtime.db, run_id, STALE_AFTER_SECONDS)
+    run = settle_dead_runs(runtime, [repo.get_run(runtime.db, run_id)])[0]
+    if run.status == RUNNING and not run.claimed_by and owner_alive_here(run.owner):
+        raise RunStillActive(f"run {run_id} is still being executed by {run.owner}; wait for it, or stop "
+                             "that process (Ctrl-C) and resume then")
+    live = [n for n in repo.live_running(runtime.db, run_id, STALE_AFTER_SECONDS)
+            if not node_owner_gone(n.host, n.worker, n.started_at)]
     if live:
         owners = sorted({f"{n.host}/{n.worker}" for n in live})
         raise RunStillActive(f"run {run_id} is still being executed ({', '.join(n.node_id for n in live)} on "

@@ -54,6 +54,9 @@ class RunRecord(Base):
     heartbeat_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     cancel_requested: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     submitted_by: Mapped[str | None] = mapped_column(String(256))
+    # The process executing the run (host/worker/boot:ID), so a run whose process died on this
+    # host is seen as interrupted at once (flows/liveness.py).
+    owner: Mapped[str | None] = mapped_column(String(256))
 
 
 class NodeRunRecord(Base):

@@ -74,6 +74,8 @@ class RunInfo:
     started_at: datetime | None
     finished_at: datetime | None
     error: str | None
+    owner: str | None = None     # host/worker/boot:ID of the process executing it
+    claimed_by: str | None = None  # the studio queue worker that claimed it (its heartbeat governs it)
 
     def to_json(self) -> dict:
         def iso(value: datetime | None) -> str | None:

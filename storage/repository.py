@@ -91,8 +91,10 @@ def create_run(db: Database, *, run_id: str, graph_id: str, graph_name: str, doc
 
 
 def set_run_status(db: Database, run_id: str, status: str, *, error: str | None = None,
-                   external_id: str | None = None) -> None:
+                   external_id: str | None = None, owner: str | None = None) -> None:
     values: dict = {"status": status}
+    if owner is not None:
+        values["owner"] = owner
     if status == RUNNING:
         values.update(started_at=now(), finished_at=None, error=None)
     elif status in (SUCCEEDED, FAILED, CANCELLED, INTERRUPTED):
@@ -108,7 +110,8 @@ def _run_info(row) -> RunInfo:
                    status=row.status, workspace=row.workspace, store_uri=row.store_uri,
                    overrides=row.overrides, targets=row.targets, matrix=row.matrix,
                    external_id=row.external_id, created_at=row.created_at, started_at=row.started_at,
-                   finished_at=row.finished_at, error=row.error)
+                   finished_at=row.finished_at, error=row.error, owner=row.owner,
+                   claimed_by=row.claimed_by)
 
 
 def _runs_query():
@@ -212,7 +215,7 @@ COMPUTED_ELSEWHERE = 0  # start_attempt: another node run finished this key; tak
 
 
 def start_attempt(db: Database, node_run: NodeRunInfo, *, host: str, worker: str, gpu: str | None,
-                  lease_seconds: float, check_cache: bool = True) -> int | None:
+                  lease_seconds: float, check_cache: bool = True, holder: str | None = None) -> int | None:
     """Take the node's cache-key lease and mark an attempt running, in one transaction.
 
     The lease is free, expired (its holder stopped heartbeating), or already this node run's (a
@@ -221,7 +224,7 @@ def start_attempt(db: Database, node_run: NodeRunInfo, *, host: str, worker: str
     another node run between the caller's cache check and now: returns COMPUTED_ELSEWHERE.
     """
     started = now()
-    lease = {"key": node_run.cache_key, "node_run": node_run.id, "b_holder": f"{host}/{worker}",
+    lease = {"key": node_run.cache_key, "node_run": node_run.id, "b_holder": holder or f"{host}/{worker}",
              "b_now": started, "b_expires": started + timedelta(seconds=lease_seconds)}
     with db.engine.begin() as connection:
         inserted = connection.execute(_claim_lease(db), {
@@ -253,6 +256,21 @@ def release_lease(db: Database, cache_key: str, node_run_id: int) -> None:
 def lease_holder(db: Database, cache_key: str) -> str | None:
     with db.engine.connect() as connection:
         return connection.scalar(select(leases.c.holder).where(leases.c.cache_key == cache_key))
+
+
+def lease_info(db: Database, cache_key: str) -> tuple[str, datetime] | None:
+    """(holder, expires_at) of a key's lease, or None when nobody holds it."""
+    with db.engine.connect() as connection:
+        row = connection.execute(select(leases.c.holder, leases.c.expires_at).where(
+            leases.c.cache_key == cache_key)).first()
+    return (row.holder, _aware(row.expires_at)) if row else None
+
+
+def expire_lease(db: Database, cache_key: str, holder: str) -> None:
+    """End a lease now (its holder is known to be dead), so the next start_attempt takes it."""
+    with db.engine.begin() as connection:
+        connection.execute(update(leases).where(and_(leases.c.cache_key == cache_key, leases.c.holder == holder))
+                           .values(expires_at=datetime(1970, 1, 1, tzinfo=UTC)))
 
 
 def mark_succeeded(db: Database, node_run_id: int, outputs: dict[str, ArtifactInfo], *,
@@ -427,3 +445,20 @@ def abandon_running(db: Database, node_run_ids: list[int], *, release_key: str |
         if release_key is not None:
             condition = and_(condition, leases.c.cache_key == release_key)
         connection.execute(leases.delete().where(condition))
+
+
+def interrupt_run(db: Database, run_id: str, error: str) -> list[str]:
+    """A run whose process is gone or gave up: its running node runs back to pending with their
+    leases freed, the run `interrupted`, in one transaction. Returns the node ids put back."""
+    with db.engine.begin() as connection:
+        rows = connection.execute(select(node_runs.c.id, node_runs.c.node_id).where(
+            and_(node_runs.c.run_id == run_id, node_runs.c.status == RUNNING))).all()
+        ids = [row.id for row in rows]
+        if ids:
+            connection.execute(update(node_runs).where(node_runs.c.id.in_(ids)).values(
+                status=PENDING, finished_at=now(), error_code="interrupted",
+                error="stopped before it finished; `reelgraph resume` runs it again"))
+            connection.execute(leases.delete().where(leases.c.node_run_id.in_(ids)))
+        connection.execute(update(runs).where(and_(runs.c.id == run_id, runs.c.status == RUNNING)).values(
+            status=INTERRUPTED, finished_at=now(), error=error))
+    return [row.node_id for row in rows]

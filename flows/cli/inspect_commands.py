@@ -25,7 +25,9 @@ def runs_list(db: DbOption = None, limit: Annotated[int, typer.Option(help="At m
               json_output: JsonOption = False) -> None:
     """Runs, newest first."""
     runtime = open_runtime(db)
-    found = repo.list_runs(runtime.db, limit)
+    from reelgraph.flows import session
+
+    found = session.settle_dead_runs(runtime, repo.list_runs(runtime.db, limit))  # never a dead run as running
     if json_output:
         print_json([run.to_json() for run in found])
         return
@@ -47,7 +49,9 @@ def runs_show(run_id: Annotated[str, typer.Argument(help="The run id (or its fir
     if len(matches) != 1:
         fail(f"no run matches '{run_id}'" if not matches else f"'{run_id}' matches several runs",
              as_json=json_output)
-    run = repo.get_run(runtime.db, matches[0])
+    from reelgraph.flows import session
+
+    run = session.settle_dead_runs(runtime, [repo.get_run(runtime.db, matches[0])])[0]
     result = {**run.to_json(), "nodes": run_result(runtime, run.id)["nodes"]}
     if json_output:
         print_json(result)

@@ -20,6 +20,7 @@ class RunProgress:
         self.enabled = enabled
         self._lock = threading.Lock()
         self._tasks: dict[str, TaskID] = {}
+        self._started: set[str] = set()
         self._progress = Progress(SpinnerColumn(), TextColumn("{task.description}"), BarColumn(),
                                   MofNCompleteColumn(), TimeElapsedColumn(), console=err_console,
                                   transient=False)
@@ -35,6 +36,12 @@ class RunProgress:
             self._progress.stop()
 
     def __call__(self, event: Event) -> None:
+        if isinstance(event, NodeStarted):
+            self._started.add(event.node_id)
+        elif isinstance(event, ProgressEvent) and event.message and event.node_id not in self._started:
+            # a node that has not started reports why it waits (another owner's lease): always say so
+            err_console.print(f"  [yellow]{'waiting':>9}[/] {event.node_id}: {event.message}", highlight=False)
+            return
         if not self.enabled:
             return
         with self._lock:

@@ -12,6 +12,7 @@ from reelgraph.flows import session
 from reelgraph.flows.api import create_run_from, execute_run
 from reelgraph.flows.cli.common import (EXIT_FAILED, EXIT_INVALID, EXIT_OK, DbOption, JsonOption, SetOption, StoreOption,
                               TargetOption, console, err_console, fail, print_json, report_invalid)
+from reelgraph.flows.cli.interrupts import StopOnSignals, resume_hint
 from reelgraph.flows.cli.progress import RunProgress
 from reelgraph.flows.engines import engine_names
 from reelgraph.flows.export import export_final_outputs
@@ -23,7 +24,7 @@ from reelgraph.graph.document import read_document_file
 from reelgraph.graph.validate import validate_document
 from reelgraph.nodes import Workspace, default_registry
 from reelgraph.storage import repository as repo
-from reelgraph.storage.records import DONE_STATUSES, SUCCEEDED
+from reelgraph.storage.records import DONE_STATUSES, INTERRUPTED, SUCCEEDED
 
 FileArgument = Annotated[Path, typer.Argument(help="A graph document (YAML or JSON)", show_default=False)]
 EngineOption = Annotated[str, typer.Option("--engine", help=f"Where nodes run: {', '.join(engine_names())}")]
@@ -80,10 +81,18 @@ def _execute(runtime: Runtime, run_id: str, engine_name: str, total: int, json_o
     if engine_name not in engine_names():
         fail(f"unknown engine '{engine_name}'; choose one of {', '.join(engine_names())}", EXIT_INVALID,
              as_json=json_output)
-    with RunProgress(total, enabled=err_console.is_terminal) as progress:
+    with RunProgress(total, enabled=err_console.is_terminal) as progress, StopOnSignals(runtime, run_id) as stop:
         progress.settle(settled)
-        status = execute_run(runtime, run_id, engine_name, on_event=progress, **options)
+        status = execute_run(runtime, run_id, engine_name, on_event=progress, cancel=stop.cancel,
+                             stopped_as=INTERRUPTED, **options)
     result = run_result(runtime, run_id)
+    if status == INTERRUPTED:
+        if json_output:
+            print_json(result)
+        else:
+            _print_summary(result)
+        err_console.print(resume_hint(run_id), soft_wrap=True, highlight=False)
+        raise typer.Exit(stop.exit_code)
     if out is not None:
         written = export_final_outputs(runtime, run_id, out)
         if not json_output:

@@ -98,15 +98,18 @@ class WaitForFile(Node):
         started: str = Field(description="Written (with the process id) when the node starts")
         release: str = Field(description="The node finishes once this file exists")
         label: str = ""
+        report_progress: bool = Field(True, description="False: never call ctx.progress (cannot be asked to stop)")
 
     def run(self, ctx, params, *, value=None):
         import time
 
         Path(params.started).write_text(str(os.getpid()))
-        ctx.progress(0, None, f"waiting for {params.release}")
-        while not Path(params.release).exists():
+        while True:
+            if params.report_progress:
+                ctx.progress(0, None, f"waiting for {params.release}")
+            if Path(params.release).exists():
+                break
             time.sleep(0.02)
-            ctx.progress(0, None, f"waiting for {params.release}")
         return {"value": params.label}
 
 
