@@ -136,3 +136,13 @@ def test_waiting_on_a_live_owner_says_who_and_for_how_long(database_url, tmp_pat
     runtime.db.dispose()
     assert f"pid-{process.pid}" in notices[0] and "computing the same work" in notices[0]
     assert second["status"] == "succeeded" and second["nodes"]["gate"]["status"] == "cached"
+
+
+def test_a_node_that_never_reports_progress_is_abandoned_after_the_grace_period(database_url, tmp_path):
+    process, _, release = start_run(tmp_path, database_url, report_progress=False,
+                                    env={"REELGRAPH_STOP_GRACE_SECONDS": "0.5"})
+    os.kill(process.pid, signal.SIGINT)
+    stdout, _ = process.communicate(timeout=120)  # exits although the node's thread still runs
+    assert process.returncode == 128 + signal.SIGINT
+    assert json.loads(stdout)["nodes"]["gate"]["status"] == "pending"
+    the_run_is_over_and_resumes_at_once(tmp_path, database_url, release)

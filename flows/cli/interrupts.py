@@ -71,3 +71,12 @@ class StopOnSignals:
         sys.stdout.flush()
         sys.stderr.flush()
         os._exit(128 + number)  # at once: no waiting for node threads or engine shutdown
+
+
+def exit_past_abandoned_nodes(code: int) -> None:
+    """After an interrupted run: node threads abandoned after the grace period would keep the
+    interpreter from exiting (it joins them); their records are written, so leave without them."""
+    if any(t.name.startswith("reelgraph-node") and t.is_alive() for t in threading.enumerate()):
+        sys.stdout.flush()
+        sys.stderr.flush()
+        os._exit(code)

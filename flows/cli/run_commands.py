@@ -12,7 +12,7 @@ from reelgraph.flows import session
 from reelgraph.flows.api import create_run_from, execute_run
 from reelgraph.flows.cli.common import (EXIT_FAILED, EXIT_INVALID, EXIT_OK, DbOption, JsonOption, SetOption, StoreOption,
                               TargetOption, console, err_console, fail, print_json, report_invalid)
-from reelgraph.flows.cli.interrupts import StopOnSignals, resume_hint
+from reelgraph.flows.cli.interrupts import StopOnSignals, exit_past_abandoned_nodes, resume_hint
 from reelgraph.flows.cli.progress import RunProgress
 from reelgraph.flows.engines import engine_names
 from reelgraph.flows.export import export_final_outputs
@@ -92,6 +92,7 @@ def _execute(runtime: Runtime, run_id: str, engine_name: str, total: int, json_o
         else:
             _print_summary(result)
         err_console.print(resume_hint(run_id), soft_wrap=True, highlight=False)
+        exit_past_abandoned_nodes(stop.exit_code)
         raise typer.Exit(stop.exit_code)
     if out is not None:
         written = export_final_outputs(runtime, run_id, out)
