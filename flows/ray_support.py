@@ -28,12 +28,16 @@ IDLE_POLL_SECONDS = 10.0  # how often an idle relay checks that its run is still
 PROGRESS_INTERVAL = 0.5  # at most one progress event per node per this many seconds crosses Ray
 
 
+_init_lock = threading.Lock()  # the studio runs several runs at once in one process: one ray.init
+
+
 def ensure_ray(address: str | None = None, **init_options: Any) -> None:
     import ray
 
-    if not ray.is_initialized():
-        ray.init(address=address, namespace=NAMESPACE, include_dashboard=False, log_to_driver=False,
-                 configure_logging=False, **init_options)
+    with _init_lock:
+        if not ray.is_initialized():
+            ray.init(address=address, namespace=NAMESPACE, include_dashboard=False, log_to_driver=False,
+                     configure_logging=False, **init_options)
 
 
 def shutdown_ray() -> None:

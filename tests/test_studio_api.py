@@ -220,3 +220,23 @@ def test_a_running_run_stops_on_cancel_and_resumes_to_the_end(studio, tmp_path):
     assert finished["status"] == "succeeded" and finished["nodes"]["after"]["status"] == "succeeded"
     resumed = studio.events(run_id, last_event_id=events[-1].id)
     assert resumed[-1].kind == "run_finished" and resumed[-1].data["status"] == "succeeded"
+
+
+@pytest.mark.slow
+def test_two_workers_run_on_the_ray_engine_at_once(ray_session, sqlite_url, workspace, tmp_path):
+    from reelgraph.flows.runtime import open_runtime
+
+    shutil.copy(REPO / "examples" / "hello.yaml", workspace / "hello.yaml")
+    runtime = open_runtime(sqlite_url, str(tmp_path / "store"))
+    server = start_studio(runtime, workspace, tmp_path / "state", workers=2)
+    try:
+        run_ids = [server.submit(path="hello.yaml", engine="ray", overrides=[f"thumb.width={70 + i}"]) for i in range(2)]
+        for run_id in run_ids:
+            events = server.events(run_id, timeout=300)
+            assert events[-1].kind == "run_finished" and events[-1].data["status"] == "succeeded"
+            finished = [e for e in events if e.kind == "node_finished"]
+            assert len(finished) == len(server.client.get(f"/api/v1/runs/{run_id}").json()["nodes"])
+            assert all(e.data["outputs"] for e in finished)
+    finally:
+        stop_studio(server)
+        runtime.db.dispose()
