@@ -12,13 +12,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import networkx as nx
-
 from reelgraph.graph import matrix as mx
 from reelgraph.graph.cache_keys import cache_key, canonical_json, file_digest
-from reelgraph.graph.document import GraphDocument
 from reelgraph.graph.issues import GraphInvalid, ValidationIssue
-from reelgraph.graph.validate import REFERENCE, reference_graph, validate_document
+from reelgraph.graph.validate import resolve_document
 from reelgraph.nodes import NodeError, NodeRegistry, Resources, Workspace
 
 
@@ -84,10 +81,6 @@ def graph_hash(document: dict) -> str:
     return hashlib.sha256(canonical_json(meaningful)).hexdigest()
 
 
-def _base_order(document: GraphDocument) -> list[str]:
-    return list(nx.lexicographical_topological_sort(reference_graph(document)))
-
-
 def _file_digests(node_id: str, node_type: Any, params: Any, workspace: Workspace) -> dict[str, str]:
     try:  # a node type may read its files to choose them (a translator parses its catalogs)
         return {label: file_digest(path) for label, path in node_type.key_files(params, workspace).items()}
@@ -103,24 +96,24 @@ def build_plan(raw: dict, registry: NodeRegistry, workspace: Workspace, *, run_i
     """Validate, expand and key a document. Raises GraphInvalid with every issue found.
 
     `run_id` salts the keys of non-deterministic nodes; without one (a dry plan) they key on "".
+    Validation resolves the document once (references, order, variables, params per binding);
+    planning only expands that.
     """
-    document, issues = validate_document(raw, registry, workspace)
+    resolved, issues = resolve_document(raw, registry, workspace)
     if issues:
         raise GraphInvalid(issues)
+    document = resolved.document
     plan = Plan(document.name, graph_hash(raw), raw, Path(workspace.root))
-    variables: dict[str, set[str]] = {}
-    for base_id in _base_order(document):
+    for base_id in resolved.order:
         spec = document.nodes[base_id]
         node_type = registry.get(spec.type)
-        upstream_bases = {port: REFERENCE.match(ref).groups() for port, ref in spec.inputs.items()}
-        variables[base_id] = mx.variables_in(spec.params).union(
-            *(variables[up] for up, _ in upstream_bases.values()))
-        for bindings in mx.combinations(document.matrix, variables[base_id]):
-            params = node_type.Params.model_validate(mx.substitute(spec.params, bindings))
+        references = resolved.references[base_id]
+        for bindings in resolved.bindings_of(base_id):
+            params = resolved.params_for(base_id, bindings)
             inputs = {}
-            for port, (upstream_base, upstream_port) in upstream_bases.items():
-                upstream_bindings = {k: v for k, v in bindings.items() if k in variables[upstream_base]}
-                inputs[port] = (mx.instance_id(upstream_base, upstream_bindings), upstream_port)
+            for port, reference in references.items():
+                upstream_bindings = {k: v for k, v in bindings.items() if k in resolved.variables[reference.node]}
+                inputs[port] = (mx.instance_id(reference.node, upstream_bindings), reference.output)
             params_json = params.model_dump(mode="json")
             key = cache_key(
                 node_type=spec.type, version=node_type.version, params=params_json,

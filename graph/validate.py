@@ -6,19 +6,19 @@ wherever they still make sense, so a user fixes a document in one pass.
 """
 from __future__ import annotations
 
-import re
 from typing import Any
 
-import networkx as nx
 from pydantic import ValidationError
 
 from reelgraph.graph import matrix as mx
 from reelgraph.graph.document import FORMAT_VERSION, NODE_ID, GraphDocument, NodeSpec, json_tree_issues
 from reelgraph.graph.issues import ValidationIssue
+from reelgraph.graph.references import (REFERENCE, Reference, ResolvedDocument, parse_reference, propagate_variables,
+                                        topological_order)
 from reelgraph.nodes import NodeError, NodeRegistry, Workspace
 from reelgraph.nodes.ports import kinds_compatible
 
-REFERENCE = re.compile(r"^([A-Za-z_][A-Za-z0-9_-]*)\.([A-Za-z_][A-Za-z0-9_]*)$")
+__all__ = ["REFERENCE", "ResolvedDocument", "check_structure", "resolve_document", "validate_document"]
 TOP_LEVEL_KEYS = set(GraphDocument.model_fields)
 
 
@@ -97,47 +97,54 @@ def check_structure(raw: dict) -> tuple[GraphDocument | None, list[ValidationIss
     return document, issues
 
 
-def _check_references(document: GraphDocument, registry: NodeRegistry) -> list[ValidationIssue]:
+def _check_references(document: GraphDocument, registry: NodeRegistry,
+                      references: dict[str, dict[str, Reference]]) -> list[ValidationIssue]:
+    """Parse every input reference once into `references` (node -> port -> Reference), and report
+    unknown types, ports, nodes, kinds and missing inputs."""
     issues = []
     for node_id, spec in document.nodes.items():
+        parsed = references[node_id] = {}
         node_type = registry.get(spec.type)
-        if node_type is None:
-            issues.append(ValidationIssue(
-                "unknown_node_type", f"no node type '{spec.type}'; `reelgraph nodes list` shows the "
-                                     "installed ones", node=node_id, field="type"))
-            continue
-        for port, reference in spec.inputs.items():
+        for port, text in spec.inputs.items():
+            reference = parse_reference(text)
+            if reference is not None and reference.node in document.nodes:
+                parsed[port] = reference  # an edge of the graph even when the port is wrong
+            if node_type is None:
+                continue
             if port not in node_type.inputs:
                 issues.append(ValidationIssue(
                     "unknown_input", f"{spec.type} has no input '{port}'; its inputs are "
                                      f"{sorted(node_type.inputs) or 'none'}", node=node_id, field=port))
                 continue
-            match = REFERENCE.match(reference) if isinstance(reference, str) else None
-            if match is None:
+            if reference is None:
                 issues.append(ValidationIssue(
-                    "malformed_reference", f"input '{port}' must reference '<node>.<port>', got {reference!r}",
+                    "malformed_reference", f"input '{port}' must reference '<node>.<port>', got {text!r}",
                     node=node_id, field=port))
                 continue
-            upstream_id, upstream_port = match.groups()
-            upstream = document.nodes.get(upstream_id)
+            upstream = document.nodes.get(reference.node)
             if upstream is None:
                 issues.append(ValidationIssue(
-                    "unknown_node", f"input '{port}' references node '{upstream_id}', which is not in the graph",
-                    node=node_id, field=port))
+                    "unknown_node", f"input '{port}' references node '{reference.node}', which is not in the "
+                                    "graph", node=node_id, field=port))
                 continue
             upstream_type = registry.get(upstream.type)
             if upstream_type is None:
                 continue  # reported on the upstream node already
-            output = upstream_type.outputs.get(upstream_port)
+            output = upstream_type.outputs.get(reference.output)
             if output is None:
                 issues.append(ValidationIssue(
-                    "unknown_port", f"node '{upstream_id}' ({upstream.type}) has no output '{upstream_port}'; its "
-                                    f"outputs are {sorted(upstream_type.outputs) or 'none'}",
+                    "unknown_port", f"node '{reference.node}' ({upstream.type}) has no output '{reference.output}'; "
+                                    f"its outputs are {sorted(upstream_type.outputs) or 'none'}",
                     node=node_id, field=port))
             elif not kinds_compatible(output.kind, node_type.inputs[port].kind):
                 issues.append(ValidationIssue(
                     "kind_mismatch", f"input '{port}' takes {node_type.inputs[port].kind}, but "
-                                     f"{reference} gives {output.kind}", node=node_id, field=port))
+                                     f"{text} gives {output.kind}", node=node_id, field=port))
+        if node_type is None:
+            issues.append(ValidationIssue(
+                "unknown_node_type", f"no node type '{spec.type}'; `reelgraph nodes list` shows the "
+                                     "installed ones", node=node_id, field="type"))
+            continue
         for port, declared in node_type.inputs.items():
             if not declared.optional and port not in spec.inputs:
                 issues.append(ValidationIssue(
@@ -146,25 +153,23 @@ def _check_references(document: GraphDocument, registry: NodeRegistry) -> list[V
     return issues
 
 
-def reference_graph(document: GraphDocument) -> nx.DiGraph:
-    """The document's nodes with an edge per well-formed input reference to a node that exists."""
+def _check_order(resolved: ResolvedDocument) -> list[ValidationIssue]:
+    """Order the nodes; when some cannot be ordered, name each cycle."""
+    order, unplaced = topological_order(list(resolved.document.nodes), resolved.references)
+    if not unplaced:
+        resolved.order = order
+        return []
+    import networkx as nx  # only to describe cycles: valid documents never pay for its import
+
     edges = nx.DiGraph()
-    edges.add_nodes_from(document.nodes)
-    for node_id, spec in document.nodes.items():
-        for reference in spec.inputs.values():
-            match = REFERENCE.match(reference) if isinstance(reference, str) else None
-            if match and match.group(1) in document.nodes:
-                edges.add_edge(match.group(1), node_id)
-    return edges
-
-
-def _check_cycles(document: GraphDocument) -> list[ValidationIssue]:
-    edges = reference_graph(document)
+    edges.add_nodes_from(unplaced)
+    edges.add_edges_from((up, node_id) for node_id in unplaced for up in resolved.upstream_of(node_id)
+                         if up in unplaced)
     issues = []
-    for component in nx.strongly_connected_components(edges):
+    for component in sorted(nx.strongly_connected_components(edges), key=min):
         first = min(component)
         if len(component) == 1 and not edges.has_edge(first, first):
-            continue
+            continue  # downstream of a cycle, not on one
         cycle = [u for u, _ in nx.find_cycle(edges.subgraph(component), source=first)]
         path = " -> ".join([*cycle, cycle[0]])
         issues.append(ValidationIssue(
@@ -174,13 +179,17 @@ def _check_cycles(document: GraphDocument) -> list[ValidationIssue]:
 
 
 def check_params(node_id: str, spec: NodeSpec, node_type: Any, matrix: dict[str, list],
-                 workspace: Workspace | None) -> list[ValidationIssue]:
-    """Params against the node's pydantic model, once per binding of the matrix variables they use."""
+                 workspace: Workspace | None, resolved: ResolvedDocument | None = None) -> list[ValidationIssue]:
+    """Params against the node's pydantic model, once per binding of the matrix variables they use.
+
+    With `resolved`, records the variables the params use and each binding's validated model there."""
     issues: list[ValidationIssue] = []
     try:
         used = mx.variables_in(spec.params)
     except mx.TooDeep as error:
         return [ValidationIssue("invalid_param", str(error), node=node_id)]
+    if resolved is not None:
+        resolved.own_variables[node_id] = used
     for var in sorted(used - matrix.keys()):
         issues.append(ValidationIssue(
             "unknown_matrix_variable", f"params use ${{{var}}} but the matrix has no '{var}'; declare it under "
@@ -212,6 +221,8 @@ def check_params(node_id: str, spec: NodeSpec, node_type: Any, matrix: dict[str,
                     seen.add((issue.field, issue.message))
                     issues.append(ValidationIssue(issue.code, issue.message + context, node_id, issue.field))
             continue
+        if resolved is not None:
+            resolved.params[(node_id, tuple(bindings.items()))] = params
         if workspace is not None:
             issues.extend(_check_files(node_id, node_type, params, workspace, context))
     return issues
@@ -256,15 +267,9 @@ def _param_using(params: dict, var: str) -> str | None:
     return None
 
 
-def _check_expansion(document: GraphDocument) -> list[ValidationIssue]:
+def _check_expansion(resolved: ResolvedDocument) -> list[ValidationIssue]:
     """The number of node instances the plan will hold (a node inherits its upstreams' variables)."""
-    edges = reference_graph(document)
-    variables: dict[str, set[str]] = {}
-    total = 0
-    for node_id in nx.topological_sort(edges):
-        variables[node_id] = mx.variables_in(document.nodes[node_id].params).union(
-            *(variables[upstream] for upstream in edges.predecessors(node_id)))
-        total += mx.combination_count(document.matrix, variables[node_id])
+    total = propagate_variables(resolved)
     if total <= mx.MAX_PLANNED_NODES:
         return []
     return [ValidationIssue(
@@ -272,15 +277,24 @@ def _check_expansion(document: GraphDocument) -> list[ValidationIssue]:
                             f"{mx.MAX_PLANNED_NODES:,}; split the campaign into several documents", field="matrix")]
 
 
-def validate_document(raw: dict, registry: NodeRegistry,
-                      workspace: Workspace | None = None) -> tuple[GraphDocument, list[ValidationIssue]]:
+def resolve_document(raw: dict, registry: NodeRegistry,
+                     workspace: Workspace | None = None) -> tuple[ResolvedDocument, list[ValidationIssue]]:
+    """Validate a document and resolve it once for planning: its references parsed, its order, the
+    variables each node fans out over and its params per binding. Complete only without issues."""
     document, issues = check_structure(raw)
-    issues.extend(_check_references(document, registry))
-    issues.extend(_check_cycles(document))
+    resolved = ResolvedDocument(document)
+    issues.extend(_check_references(document, registry, resolved.references))
+    issues.extend(_check_order(resolved))
     for node_id, spec in document.nodes.items():
         node_type = registry.get(spec.type)
         if node_type is not None:
-            issues.extend(check_params(node_id, spec, node_type, document.matrix, workspace))
+            issues.extend(check_params(node_id, spec, node_type, document.matrix, workspace, resolved))
     if not issues:  # references resolve and the graph is acyclic, so the expansion can be counted
-        issues.extend(_check_expansion(document))
-    return document, issues
+        issues.extend(_check_expansion(resolved))
+    return resolved, issues
+
+
+def validate_document(raw: dict, registry: NodeRegistry,
+                      workspace: Workspace | None = None) -> tuple[GraphDocument, list[ValidationIssue]]:
+    resolved, issues = resolve_document(raw, registry, workspace)
+    return resolved.document, issues
