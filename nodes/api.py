@@ -41,9 +41,12 @@ FILE_PARAM_FLAG = "x-reelgraph-file"
 
 
 class NodeParams(BaseModel):
-    """Base of every node's params model: unknown params are an error, not silently ignored."""
+    """Base of every node's params model: unknown params are an error, not silently ignored.
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    Each model's validator is built when first used (`defer_build`), not when its node module is
+    imported: validating a graph builds only the models of the node types it uses."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True, defer_build=True)
 
 
 def file_param(default: Any = ..., *, description: str, **kwargs: Any) -> Any:

@@ -9,13 +9,14 @@ import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Protocol
-
-import numpy as np
+from typing import TYPE_CHECKING, Protocol
 
 from reelgraph.nodes.errors import NodeCancelled
 from reelgraph.nodes.model_cache import ModelCache, process_model_cache
 from reelgraph.nodes.workspace import Workspace
+
+if TYPE_CHECKING:
+    import numpy as np
 
 
 class BlobStore(Protocol):
@@ -70,4 +71,6 @@ class NodeContext:
         return self.store.scratch_path(suffix)
 
     def rng(self, seed: int) -> np.random.Generator:
+        import numpy as np  # here, not at the top: listing and validating nodes never need numpy
+
         return np.random.default_rng(seed)

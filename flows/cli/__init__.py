@@ -1,43 +1,86 @@
-"""The `reelgraph` command line (Typer + Rich)."""
+"""The `reelgraph` command line (Typer + Rich), which starts at once.
+
+Nothing here imports a command's module: `reelgraph --help` lists COMMANDS from their help lines,
+and `reelgraph <command>` imports only the module that holds that command (see lazy_group.py).
+
+Adding a command:
+1. Write it in a module of this package: a function with Typer annotations for one command, or a
+   `typer.Typer(help=...)` holding subcommands for a group. That module may import what it needs
+   at its top (the database, the engines...): it is imported only when its command runs.
+2. Add one line to COMMANDS below: the name, "module:attribute", and the help line `--help` shows
+   (the function's docstring's first paragraph, or the group's help; tests/test_cli.py checks
+   they agree and that `--help` imports none of the command modules).
+Keep heavy imports out of this file and out of common.py: every command pays for them.
+"""
 from __future__ import annotations
 
 import logging
 import sys
 
 import typer
-from sqlalchemy.exc import OperationalError, ProgrammingError
 
-from reelgraph.flows.cli import (inspect_commands, provenance_commands, run_commands, schedule_commands,
-                                 storyboard_commands, studio_commands)
-from reelgraph.flows.cli.common import EXIT_FAILED, err_console
+from reelgraph.flows.cli.lazy_group import LazyCommand, lazy_group
+
+_CLI = "reelgraph.flows.cli"
+COMMANDS: dict[str, LazyCommand] = {
+    "validate": LazyCommand(f"{_CLI}.document_commands:validate",
+                            "Check a graph document; report every problem at once. Exit 0 when valid, 2 when not."),
+    "plan": LazyCommand(f"{_CLI}.document_commands:plan", "Show the expanded nodes with their cache keys, and "
+                        "whether each would run or come from cache."),
+    "run": LazyCommand(f"{_CLI}.run_commands:run", "Run a graph: execute what is not cached. Exit 0 when it "
+                       "succeeded, 1 when it failed, 2 when invalid."),
+    "resume": LazyCommand(f"{_CLI}.run_commands:resume", "Re-run only what did not succeed in an earlier run "
+                          "(failed, skipped, interrupted nodes)."),
+    "storyboard": LazyCommand(f"{_CLI}.storyboard_commands:storyboard", "Turn a storyboard into a graph (a "
+                              "fan-out over shots, gathered into sequence.assemble, one video per locale) and run it "
+                              "like `reelgraph run`."),
+    "schedule": LazyCommand(f"{_CLI}.schedule_commands:schedule", "Render a graph on a cron schedule (a Prefect "
+                            "deployment; `reelgraph serve` runs it)."),
+    "serve": LazyCommand(f"{_CLI}.schedule_commands:serve", "Run the recorded schedules (a Prefect runner); keep "
+                         "it running, e.g. under systemd."),
+    "ui": LazyCommand(f"{_CLI}.studio_commands:ui", "The studio: the HTTP API (/api/v1), the editor (/) and N "
+                      "queue workers. Prints a login URL."),
+    "worker": LazyCommand(f"{_CLI}.studio_commands:worker", "Take runs from the studio's queue (the database) "
+                          "and execute them, until stopped."),
+    "verify": LazyCommand(f"{_CLI}.provenance_commands:verify", "Check a video's C2PA manifest: exit 0 when "
+                          "valid, 1 when altered after signing or unsigned."),
+    "lineage": LazyCommand(f"{_CLI}.provenance_commands:lineage", "How an artifact was made: the run, the graph "
+                           "and every upstream node with its models and seeds."),
+    "schedules": LazyCommand(f"{_CLI}.schedule_commands:schedules_app", "Cron schedules (Prefect deployments)."),
+    "runs": LazyCommand(f"{_CLI}.inspect_commands:runs_app", "Runs recorded in the database."),
+    "artifacts": LazyCommand(f"{_CLI}.inspect_commands:artifacts_app", "Artifacts in the store."),
+    "nodes": LazyCommand(f"{_CLI}.catalog_commands:nodes_app", "Installed node types."),
+    "schemas": LazyCommand(f"{_CLI}.catalog_commands:schemas_app", "JSON Schemas of documents and node types."),
+    "keys": LazyCommand(f"{_CLI}.provenance_commands:keys_app", "Signing keys for C2PA manifests."),
+    "watermark": LazyCommand(f"{_CLI}.provenance_commands:watermark_app", "Invisible watermarks."),
+}
 
 app = typer.Typer(name="reelgraph", help="Node-graph orchestration for AI video production.",
-                  no_args_is_help=True, pretty_exceptions_enable=False, add_completion=False)
-app.command()(run_commands.validate)
-app.command()(run_commands.plan)
-app.command()(run_commands.run)
-app.command()(run_commands.resume)
-app.command()(storyboard_commands.storyboard)
-app.command()(schedule_commands.schedule)
-app.command()(schedule_commands.serve)
-app.command()(studio_commands.ui)
-app.command()(studio_commands.worker)
-app.add_typer(schedule_commands.schedules_app, name="schedules")
-app.add_typer(inspect_commands.runs_app, name="runs")
-app.add_typer(inspect_commands.artifacts_app, name="artifacts")
-app.add_typer(inspect_commands.nodes_app, name="nodes")
-app.add_typer(inspect_commands.schemas_app, name="schemas")
-app.add_typer(provenance_commands.keys_app, name="keys")
-app.command()(provenance_commands.verify)
-app.command()(provenance_commands.lineage)
-app.add_typer(provenance_commands.watermark_app, name="watermark")
+                  cls=lazy_group(COMMANDS), no_args_is_help=True, pretty_exceptions_enable=False,
+                  add_completion=False)
+
+
+@app.callback()
+def _reelgraph() -> None:
+    # A callback makes `app` a group even though no command is registered on it eagerly.
+    pass
+
+
+def _database_error(error: BaseException) -> bool:
+    """Whether `error` is SQLAlchemy's (checked without importing SQLAlchemy when nothing did)."""
+    exc = sys.modules.get("sqlalchemy.exc")
+    return exc is not None and isinstance(error, (exc.OperationalError, exc.ProgrammingError))
 
 
 def main() -> None:
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
     try:
         app()
-    except (OperationalError, ProgrammingError) as error:
+    except Exception as error:
+        if not _database_error(error):
+            raise
+        from reelgraph.flows.cli.common import EXIT_FAILED, err_console
+
         err_console.print(f"[bold red]database error:[/] {str(error.orig).strip()}\n"
                           "check --db / REELGRAPH_DATABASE_URL and that the database is reachable")
         sys.exit(EXIT_FAILED)

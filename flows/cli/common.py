@@ -3,12 +3,14 @@ from __future__ import annotations
 
 import json
 import sys
-from typing import Annotated, Any, NoReturn
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated, Any, NoReturn
 
 import typer
 from rich.console import Console
 
-from reelgraph.graph import GraphInvalid
+if TYPE_CHECKING:
+    from reelgraph.graph import GraphInvalid
 
 EXIT_OK, EXIT_FAILED, EXIT_INVALID = 0, 1, 2
 
@@ -21,6 +23,7 @@ DbOption = Annotated[str | None, typer.Option(
 StoreOption = Annotated[str | None, typer.Option(
     "--store", help="Artifact store: a folder or an fsspec URL [env: REELGRAPH_STORE; default: "
                     "./.reelgraph/store]", show_default=False)]
+FileArgument = Annotated[Path, typer.Argument(help="A graph document (YAML or JSON)", show_default=False)]
 JsonOption = Annotated[bool, typer.Option("--json", help="Print machine-readable JSON on stdout")]
 SetOption = Annotated[list[str] | None, typer.Option(
     "--set", help="Override a param (node.param=value) or a matrix (matrix.var=a,b); repeatable")]

@@ -1,4 +1,4 @@
-"""validate, plan, run, resume: the commands that read graph documents and execute runs."""
+"""run, resume: the commands that execute runs."""
 from __future__ import annotations
 
 import sys
@@ -6,27 +6,21 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich.table import Table
 
 from reelgraph.flows import session
 from reelgraph.flows.api import create_run_from, execute_run
-from reelgraph.flows.cli.common import (EXIT_FAILED, EXIT_INVALID, EXIT_OK, DbOption, JsonOption, SetOption, StoreOption,
-                              TargetOption, console, err_console, fail, print_json, report_invalid)
+from reelgraph.flows.cli.common import (EXIT_FAILED, EXIT_INVALID, EXIT_OK, DbOption, FileArgument, JsonOption, SetOption,
+                              StoreOption, TargetOption, console, err_console, fail, print_json, report_invalid)
 from reelgraph.flows.cli.interrupts import StopOnSignals, exit_past_abandoned_nodes, resume_hint
 from reelgraph.flows.cli.progress import RunProgress
 from reelgraph.flows.engines import engine_names
 from reelgraph.flows.export import export_final_outputs
-from reelgraph.flows.plan_report import plan_report
 from reelgraph.flows.results import run_result
 from reelgraph.flows.runtime import Runtime, open_runtime
-from reelgraph.graph import GraphInvalid, load_plan
-from reelgraph.graph.document import read_document_file
-from reelgraph.graph.validate import validate_document
-from reelgraph.nodes import Workspace, default_registry
+from reelgraph.graph import GraphInvalid
 from reelgraph.storage import repository as repo
 from reelgraph.storage.records import DONE_STATUSES, INTERRUPTED, SUCCEEDED
 
-FileArgument = Annotated[Path, typer.Argument(help="A graph document (YAML or JSON)", show_default=False)]
 EngineOption = Annotated[str, typer.Option("--engine", help=f"Where nodes run: {', '.join(engine_names())}")]
 OutOption = Annotated[Path | None, typer.Option("--out", help="Copy the final outputs into this folder")]
 AddressOption = Annotated[str | None, typer.Option(
@@ -35,45 +29,6 @@ AddressOption = Annotated[str | None, typer.Option(
 
 def _engine_options(address: str | None) -> dict:
     return {"address": address} if address else {}
-
-
-def validate(file: FileArgument, json_output: JsonOption = False) -> None:
-    """Check a graph document; report every problem at once. Exit 0 when valid, 2 when not."""
-    try:
-        raw = read_document_file(file)
-        _, issues = validate_document(raw, default_registry(), Workspace(file.resolve().parent))
-    except GraphInvalid as error:
-        issues = error.issues
-    if json_output:
-        print_json([issue.to_json() for issue in issues])
-    elif issues:
-        err_console.print(f"[bold red]{file}: {len(issues)} problem(s)[/]")
-        for issue in issues:
-            err_console.print(f"  - {issue}", markup=False, highlight=False)
-    else:
-        console.print(f"[green]{file} is valid[/]")
-    raise typer.Exit(EXIT_INVALID if issues else EXIT_OK)
-
-
-def plan(file: FileArgument, set_: SetOption = None, target: TargetOption = None, db: DbOption = None,
-         store: StoreOption = None, json_output: JsonOption = False) -> None:
-    """Show the expanded nodes with their cache keys, and whether each would run or come from cache."""
-    try:
-        graph_plan = load_plan(file, overrides=set_ or [], targets=target or [])
-    except GraphInvalid as error:
-        report_invalid(error, as_json=json_output)
-    report = plan_report(open_runtime(db, store), graph_plan)
-    rows = report["nodes"]
-    if json_output:
-        print_json(report)
-        return
-    table = Table(title=f"{graph_plan.name}: {len(rows)} nodes")
-    for column in ("node", "type", "cache key", "action"):
-        table.add_column(column)
-    for row in rows:
-        style = "cyan" if row["action"] == "cached" else "green"
-        table.add_row(row["node"], row["type"], row["cache_key"][:16], f"[{style}]{row['action']}[/]")
-    console.print(table)
 
 
 def _execute(runtime: Runtime, run_id: str, engine_name: str, total: int, json_output: bool,

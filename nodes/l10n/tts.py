@@ -13,11 +13,13 @@ from abc import ABC, abstractmethod
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-
-import numpy as np
+from typing import TYPE_CHECKING
 
 from reelgraph.nodes.errors import NodeError
 from reelgraph.nodes.l10n.locales import parse_locale
+
+if TYPE_CHECKING:  # annotations only; numpy is imported where a node runs, not when it is listed
+    import numpy as np
 
 
 @dataclass
@@ -31,6 +33,8 @@ class Speech:
 
 
 def read_wav(path: Path) -> Speech:
+    import numpy as np
+
     with wave.open(str(path), "rb") as wav:
         if wav.getsampwidth() != 2 or wav.getnchannels() != 1:
             raise NodeError(f"expected 16-bit mono speech, got {wav.getsampwidth() * 8}-bit "
@@ -85,6 +89,8 @@ class EspeakNg(SpeechSynthesizer):
 
     def speak(self, text: str) -> Speech:
         if not text.strip():
+            import numpy as np
+
             return Speech(np.zeros(0, dtype="<i2"), self.sample_rate)
         out = self.scratch_path(".wav")
         try:

@@ -4,7 +4,6 @@ from __future__ import annotations
 import wave
 from collections.abc import Callable
 
-import numpy as np
 from pydantic import Field
 
 from reelgraph.nodes.api import Node, NodeParams
@@ -16,6 +15,8 @@ from reelgraph.nodes.values import MediaFile
 
 
 def _silence(wav: wave.Wave_write, seconds: float) -> None:
+    import numpy as np
+
     samples = int(round(seconds * wav.getframerate()))
     if samples > 0:
         wav.writeframes(np.zeros(samples, dtype="<i2").tobytes())

@@ -18,9 +18,10 @@ import subprocess
 import zlib
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
-import numpy as np
+if TYPE_CHECKING:  # annotations only; numpy is imported where a node runs, not when it is listed
+    import numpy as np
 
 PAYLOAD_BYTES = 12
 MARK_BITS = (PAYLOAD_BYTES + 4) * 8
@@ -31,6 +32,8 @@ Method = Literal["dwtDctSvd", "dwtDct"]
 
 def mark_bits(payload: str) -> np.ndarray:
     """The 128 bits embedded for `payload`; ValueError when it does not fit."""
+    import numpy as np
+
     data = payload.encode()
     if not data or len(data) > PAYLOAD_BYTES or b"\0" in data:
         raise ValueError(f"a watermark payload is 1 to {PAYLOAD_BYTES} UTF-8 bytes without NUL; "
@@ -42,6 +45,8 @@ def mark_bits(payload: str) -> np.ndarray:
 
 def payload_of(bits: np.ndarray) -> str | None:
     """The payload whose mark these bits are, or None when the checksum does not match."""
+    import numpy as np
+
     framed = np.packbits(np.asarray(bits, dtype=np.uint8)).tobytes()
     padded, checksum = framed[:PAYLOAD_BYTES], framed[PAYLOAD_BYTES:]
     if zlib.crc32(padded).to_bytes(4, "big") != checksum:
@@ -58,6 +63,7 @@ def _scales(strength: int) -> list[int]:
 
 def embed(frame: np.ndarray, bits: np.ndarray, *, method: Method, strength: int) -> np.ndarray:
     """An RGB frame with the bits embedded."""
+    import numpy as np
     from imwatermark import WatermarkEncoder
 
     encoder = WatermarkEncoder()
@@ -68,6 +74,7 @@ def embed(frame: np.ndarray, bits: np.ndarray, *, method: Method, strength: int)
 
 def extract(frame: np.ndarray, *, method: Method, strength: int) -> np.ndarray:
     """The 128 bits one RGB frame carries, as read (noisy after compression)."""
+    import numpy as np
     from imwatermark import WatermarkDecoder
 
     bgr = np.ascontiguousarray(frame[..., ::-1])
@@ -83,14 +90,20 @@ class BitVote:
     frames: int = 0
 
     def add(self, bits: np.ndarray) -> None:
+        import numpy as np
+
         self.ones = bits.astype(np.int64) if self.ones is None else self.ones + bits
         self.frames += 1
 
     def bits(self) -> np.ndarray:
+        import numpy as np
+
         return (self.ones * 2 > self.frames).astype(np.uint8)
 
     def agreement(self) -> float:
         """How unanimous the frames were, 0.5 (coin flips) to 1 (every frame agreed on every bit)."""
+        import numpy as np
+
         share = self.ones / self.frames
         return float(np.maximum(share, 1 - share).mean())
 
@@ -107,6 +120,7 @@ class Detection:
 
 def read_frames(path: Path, frames: int):
     """The first `frames` frames of the file's video as RGB arrays, decoded by ffmpeg, one at a time."""
+    import numpy as np
     from reelgraph.nodes.video.probe import probe
 
     stream = next((s for s in probe(path)["streams"] if s.get("codec_type") == "video"), None)

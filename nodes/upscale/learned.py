@@ -10,13 +10,14 @@ from __future__ import annotations
 
 import pickle
 from pathlib import Path
-from typing import Any
-
-import numpy as np
+from typing import TYPE_CHECKING, Any
 
 from reelgraph.nodes.context import NodeContext
 from reelgraph.nodes.errors import NodeError
 from reelgraph.nodes.upscale.tiling import RegionUpscaler
+
+if TYPE_CHECKING:  # annotations only; numpy is imported where a node runs, not when it is listed
+    import numpy as np
 
 SAFETENSORS_SUFFIXES = {".safetensors"}
 PICKLE_SUFFIXES = {".pth", ".pt", ".ckpt", ".bin"}
@@ -85,6 +86,7 @@ def cached_upscaler(ctx: NodeContext, path: Path, *, param: str):
 
 def region_upscaler(model) -> RegionUpscaler:
     """A function running `model` on one uint8 RGB region, returning uint8 RGB."""
+    import numpy as np
     import torch
 
     def upscale_region(region: np.ndarray) -> np.ndarray:

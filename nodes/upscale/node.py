@@ -1,9 +1,8 @@
 """frames.upscale: make every frame bigger, with Lanczos resampling or a learned upscaler."""
 from __future__ import annotations
 
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
-import numpy as np
 from pydantic import Field, model_validator
 
 from reelgraph.nodes.api import Node, NodeParams, Resources, file_param
@@ -12,6 +11,9 @@ from reelgraph.nodes.ports import Input, Output, PortKind
 from reelgraph.nodes.upscale.learned import cached_upscaler, region_upscaler
 from reelgraph.nodes.upscale.tiling import upscale_tiled
 from reelgraph.nodes.values import Frames
+
+if TYPE_CHECKING:  # annotations only; numpy is imported where a node runs, not when it is listed
+    import numpy as np
 
 
 MAX_SIDE = 16384  # pixels per side of an output frame: 16K, 768 MiB per RGB frame

@@ -9,11 +9,14 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
-import numpy as np
+if TYPE_CHECKING:  # annotations only; numpy is imported where a node runs, not when it is listed
+    import numpy as np
+
 
 # Upscales an H x W x 3 uint8 region to (H*scale) x (W*scale) x 3 uint8.
-RegionUpscaler = Callable[[np.ndarray], np.ndarray]
+RegionUpscaler = Callable[["np.ndarray"], "np.ndarray"]
 
 
 @dataclass(frozen=True)
@@ -47,6 +50,8 @@ def tiles(height: int, width: int, tile: int, overlap: int) -> Iterator[Tile]:
 def upscale_tiled(frame: np.ndarray, upscale_region: RegionUpscaler, scale: int, *, tile: int,
                   overlap: int) -> np.ndarray:
     """`frame` (H x W x 3 uint8) upscaled by `scale`, one tile at a time."""
+    import numpy as np
+
     height, width = frame.shape[:2]
     output = np.empty((height * scale, width * scale, 3), dtype=np.uint8)
     for t in tiles(height, width, tile, overlap):

@@ -14,12 +14,13 @@ import subprocess
 import threading
 from collections.abc import Callable
 from types import TracebackType
+from typing import TYPE_CHECKING
 
-import numpy as np
-
-from reelgraph.nodes.codecs import FRAME_CHUNK_BYTES
 from reelgraph.nodes.errors import NodeError
 from reelgraph.nodes.values import Frames
+
+if TYPE_CHECKING:  # annotations only; numpy is imported where a node runs, not when it is listed
+    import numpy as np
 
 STDERR_TAIL_BYTES = 8 * 1024
 
@@ -64,6 +65,8 @@ class FfmpegPipe:
             del self._stderr_tail[:-STDERR_TAIL_BYTES]
 
     def write_frame(self, frame: np.ndarray) -> None:
+        import numpy as np
+
         assert self._process is not None and self._process.stdin is not None
         try:
             self._process.stdin.write(memoryview(np.ascontiguousarray(frame)).cast("B"))
@@ -125,6 +128,10 @@ class FfmpegPipe:
 def pipe_frames(command: list[str], frames: Frames, on_chunk: Callable[[int], None]) -> int:
     """Run `command`, streaming `frames` into its stdin a chunk at a time (bounded memory);
     `on_chunk` gets the number of frames written so far after each chunk. Returns that number."""
+    import numpy as np
+
+    from reelgraph.nodes.codecs import FRAME_CHUNK_BYTES
+
     written = 0
     chunk_frames = max(1, FRAME_CHUNK_BYTES // (frames.width * frames.height * 3))
     with FfmpegPipe(command) as pipe:
