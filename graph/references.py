@@ -7,6 +7,7 @@ so neither walks the raw document a second time. Pure data and graph arithmetic:
 from __future__ import annotations
 
 import heapq
+import json
 import re
 from dataclasses import dataclass, field
 from typing import Any
@@ -61,7 +62,9 @@ class ResolvedDocument:
 
 
 def own_binding(bindings: dict[str, Any], variables: set[str]) -> Bindings:
-    return tuple((name, value) for name, value in bindings.items() if name in variables)
+    """A hashable key for the part of `bindings` that `variables` use. Values go in as canonical
+    JSON: records (dicts) are unhashable, and 1, 1.0 and True are distinct matrix values."""
+    return tuple((name, json.dumps(value, sort_keys=True)) for name, value in bindings.items() if name in variables)
 
 
 def topological_order(nodes: list[str], references: dict[str, dict[str, Reference]]) -> tuple[list[str], set[str]]:

@@ -13,8 +13,8 @@ from pydantic import ValidationError
 from reelgraph.graph import matrix as mx
 from reelgraph.graph.document import FORMAT_VERSION, NODE_ID, GraphDocument, NodeSpec, json_tree_issues
 from reelgraph.graph.issues import ValidationIssue
-from reelgraph.graph.references import (REFERENCE, Reference, ResolvedDocument, parse_reference, propagate_variables,
-                                        topological_order)
+from reelgraph.graph.references import (REFERENCE, Reference, ResolvedDocument, own_binding, parse_reference,
+                                        propagate_variables, topological_order)
 from reelgraph.nodes import NodeError, NodeRegistry, Workspace
 from reelgraph.nodes.ports import kinds_compatible
 
@@ -222,7 +222,7 @@ def check_params(node_id: str, spec: NodeSpec, node_type: Any, matrix: dict[str,
                     issues.append(ValidationIssue(issue.code, issue.message + context, node_id, issue.field))
             continue
         if resolved is not None:
-            resolved.params[(node_id, tuple(bindings.items()))] = params
+            resolved.params[(node_id, own_binding(bindings, used))] = params
         if workspace is not None:
             issues.extend(_check_files(node_id, node_type, params, workspace, context))
     return issues
