@@ -29,7 +29,9 @@ from tests.conftest import REPO, reelgraph_cli
 
 FUZZ_EXAMPLES = int(os.environ.get("REELGRAPH_FUZZ_EXAMPLES", "300"))
 EXAMPLES_DIR = REPO / "examples"
-EXAMPLE_TEXTS = {path.name: path.read_text() for path in sorted(EXAMPLES_DIR.glob("*.yaml"))}
+# Graph documents only: a storyboard (`storyboard: 1`) compiles into one (`reelgraph storyboard`).
+EXAMPLE_TEXTS = {path.name: path.read_text() for path in sorted(EXAMPLES_DIR.glob("*.yaml"))
+                 if not re.search(r"^storyboard:", path.read_text(), re.MULTILINE)}
 
 
 @dataclass(frozen=True)
