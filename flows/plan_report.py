@@ -14,5 +14,7 @@ def plan_report(runtime: Runtime, plan: Plan) -> dict:
         cached = node.deterministic and node.cache_key in hits
         rows.append({"node": node.id, "type": node.type, "cache_key": node.cache_key,
                      "action": "cached" if cached else "run",
-                     "inputs": {port: f"{up}.{up_port}" for port, (up, up_port) in node.inputs.items()}})
+                     "inputs": {**{port: f"{up}.{up_port}" for port, (up, up_port) in node.inputs.items()},
+                                **{port: [f"{up}.{up_port}" for up, up_port in branches]
+                                   for port, branches in node.gathered.items()}}})
     return {"graph": plan.name, "graph_hash": plan.graph_hash, "nodes": rows}

@@ -28,6 +28,7 @@ from reelgraph.flows.heartbeat import LEASE_SECONDS
 from reelgraph.flows.lineage import node_lineage
 from reelgraph.flows.liveness import owner_gone, owner_tag
 from reelgraph.flows.runtime import Runtime
+from reelgraph.graph.plan import edge_port
 from reelgraph.nodes import NodeCancelled, NodeContext, NodeError, PortKind, ProgressEvent, Workspace
 from reelgraph.nodes.ports import decode_value, encode_value, port_kind
 from reelgraph.storage import repository as repo
@@ -79,16 +80,24 @@ def _decode_inputs(runtime: Runtime, node_run: NodeRunInfo, node_type: Any) -> d
     upstream_ids = {upstream for upstream, _ in node_run.inputs.values()}
     recorded = repo.node_outputs_of(runtime.db, node_run.run_id, upstream_ids)
     inputs: dict[str, Any] = {port: None for port in node_type.inputs}
-    for port, (upstream, upstream_port) in node_run.inputs.items():
+    branches: dict[str, dict[int, Any]] = {}  # a gathering input's values by branch (edges port#0, port#1...)
+    for edge, (upstream, upstream_port) in node_run.inputs.items():
+        port, branch = edge_port(edge)
         artifact = recorded.get(upstream, {}).get(upstream_port)
         if artifact is None:
             raise NodeFailure("missing_input", f"input '{port}': {upstream}.{upstream_port} has no recorded "
                                                "output; run the upstream node first (reelgraph resume)")
         try:
-            inputs[port] = decode_value(PortKind(artifact.kind), node_type.inputs[port].kind, artifact.sha256,
-                                        {**artifact.meta, "mime": artifact.mime}, runtime.store)
+            value = decode_value(PortKind(artifact.kind), node_type.inputs[port].kind, artifact.sha256,
+                                 {**artifact.meta, "mime": artifact.mime}, runtime.store)
         except (ArtifactCorrupted, ArtifactMissing) as error:
             raise _unreadable(error, f"input '{port}' from {upstream}") from error
+        if branch is None:
+            inputs[port] = value
+        else:
+            branches.setdefault(port, {})[branch] = value
+    for port, values in branches.items():
+        inputs[port] = [values[index] for index in sorted(values)]
     return inputs
 
 

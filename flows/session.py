@@ -33,7 +33,7 @@ def create_run(runtime: Runtime, plan: Plan, *, run_id: str, engine: str, overri
     nodes = [{
         "node_id": node.id, "base_id": node.base_id, "type": node.type, "type_version": node.version,
         "cache_key": node.cache_key, "params": node.params,
-        "inputs": {port: list(ref) for port, ref in node.inputs.items()},
+        "inputs": {edge: list(ref) for edge, ref in node.input_edges().items()},
         "bindings": node.bindings, "resources": asdict(node.resources),
     } for node in plan.nodes.values()]
     matrix = plan.document.get("matrix") or {}

@@ -21,9 +21,17 @@ from reelgraph.graph.document import FORMAT_VERSION
 class PortRef:
     node_id: str
     port: str
+    gather: tuple[str, ...] | None = None  # see gathered()
+
+    def gathered(self, *variables: str) -> PortRef:
+        """Every expansion of this output over `variables` (all of the node's when none are named),
+        for an input that gathers: `shot.image.gathered("seed")` is `shot[seed=*].image`."""
+        return PortRef(self.node_id, self.port, tuple(variables))
 
     def __str__(self) -> str:
-        return f"{self.node_id}.{self.port}"
+        if self.gather is None:
+            return f"{self.node_id}.{self.port}"
+        return f"{self.node_id}[{','.join(f'{name}=*' for name in self.gather) or '*'}].{self.port}"
 
 
 @dataclass(frozen=True)

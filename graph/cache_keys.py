@@ -1,7 +1,8 @@
 """Content-addressed cache keys.
 
 key(node) = sha256(canonical JSON of {type, version, params with defaults filled, inputs: {port:
-[upstream key, upstream port]}, files: {param: sha256 of the file's bytes}, salt}).
+[upstream key, upstream port]} (a gathering input: [[key, port], ...] in matrix order), files:
+{param: sha256 of the file's bytes}, salt}).
 
 It is a Merkle key over the upstream graph: it names what a node computes, never where it sits, so
 it is independent of node ids, key order, process and machine (never Python's salted `hash()`).
@@ -36,12 +37,18 @@ def file_digest(path: Path) -> str:
 
 
 def cache_key(*, node_type: str, version: int, params: dict, inputs: dict[str, tuple[str, str]],
-              files: dict[str, str] | None = None, salt: str = "") -> str:
+              gathered: dict[str, list[tuple[str, str]]] | None = None, files: dict[str, str] | None = None,
+              salt: str = "") -> str:
+    """`gathered`: a gathering input's branches, [upstream key, upstream port] each, in matrix order
+    (a list of pairs, where a plain input is one pair, so the two can never give the same key)."""
+    edges: dict[str, list] = {port: [key, upstream_port] for port, (key, upstream_port) in inputs.items()}
+    edges.update({port: [[key, upstream_port] for key, upstream_port in branches]
+                  for port, branches in (gathered or {}).items()})
     payload = {
         "type": node_type,
         "version": version,
         "params": params,
-        "inputs": {port: [key, upstream_port] for port, (key, upstream_port) in inputs.items()},
+        "inputs": edges,
         "files": files or {},
         "salt": salt,
     }

@@ -32,8 +32,10 @@ class NodeSpec(BaseModel):
 
     type: str = Field(description="The node type, e.g. keyframe.generate")
     params: dict[str, Any] = Field(default_factory=dict, description="The node type's params")
-    inputs: dict[str, str] = Field(default_factory=dict,
-                                   description="Input port -> '<node>.<port>' of an upstream node")
+    inputs: dict[str, str] = Field(
+        default_factory=dict,
+        description="Input port -> '<node>.<port>' of an upstream node; an input that gathers takes "
+                    "'<node>[var=*].<port>' (every expansion over var, in matrix order) or '<node>[*].<port>'")
 
 
 class GraphDocument(BaseModel):

@@ -31,10 +31,30 @@ class PlannedNode:
     cache_key: str
     deterministic: bool
     resources: Resources
+    # A gathering input: port -> ((upstream planned id, upstream port), ...), one per branch, in matrix order
+    gathered: dict[str, tuple[tuple[str, str], ...]] = field(default_factory=dict)
 
     @property
     def upstream_ids(self) -> set[str]:
-        return {upstream for upstream, _ in self.inputs.values()}
+        return {upstream for upstream, _ in self.input_edges().values()}
+
+    def input_edges(self) -> dict[str, tuple[str, str]]:
+        """Every edge into this node, one (upstream id, port) each: a plain input under its port's
+        name, a gathered input's branches as `port#0`, `port#1`... (how node runs record them)."""
+        edges = dict(self.inputs)
+        for port, branches in self.gathered.items():
+            edges.update((gathered_edge(port, index), branch) for index, branch in enumerate(branches))
+        return edges
+
+
+def gathered_edge(port: str, index: int) -> str:
+    return f"{port}#{index}"
+
+
+def edge_port(edge: str) -> tuple[str, int | None]:
+    """The input port an edge feeds, and its branch index when the input gathers (`shots#2`)."""
+    port, gathers, index = edge.partition("#")  # port names never hold '#'
+    return (port, int(index)) if gathers else (port, None)
 
 
 @dataclass
@@ -110,19 +130,26 @@ def build_plan(raw: dict, registry: NodeRegistry, workspace: Workspace, *, run_i
         references = resolved.references[base_id]
         for bindings in resolved.bindings_of(base_id):
             params = resolved.params_for(base_id, bindings)
-            inputs = {}
+            inputs, gathered = {}, {}
             for port, reference in references.items():
-                upstream_bindings = {k: v for k, v in bindings.items() if k in resolved.variables[reference.node]}
-                inputs[port] = (mx.instance_id(reference.node, upstream_bindings), reference.output)
+                if port in resolved.gathered[base_id]:
+                    gathered[port] = tuple((up, reference.output)
+                                           for up in resolved.gathered_instances(base_id, port, bindings))
+                elif node_type.inputs[port].gather:  # one value into a gathering input: a list of one
+                    gathered[port] = ((resolved.upstream_instance(reference, bindings), reference.output),)
+                else:
+                    inputs[port] = (resolved.upstream_instance(reference, bindings), reference.output)
             params_json = params.model_dump(mode="json")
             key = cache_key(
                 node_type=spec.type, version=node_type.version, params=params_json,
                 inputs={port: (plan.nodes[up].cache_key, up_port) for port, (up, up_port) in inputs.items()},
+                gathered={port: [(plan.nodes[up].cache_key, up_port) for up, up_port in branches]
+                          for port, branches in gathered.items()},
                 files=_file_digests(base_id, node_type, params, workspace),
                 salt="" if node_type.deterministic else f"run:{run_id}")
             node_id = mx.instance_id(base_id, bindings)
             plan.nodes[node_id] = PlannedNode(
                 id=node_id, base_id=base_id, type=spec.type, version=node_type.version, params=params_json,
                 inputs=inputs, bindings=bindings, cache_key=key, deterministic=node_type.deterministic,
-                resources=node_type.resources_for(params))
+                resources=node_type.resources_for(params), gathered=gathered)
     return plan

@@ -13,8 +13,8 @@ from pydantic import ValidationError
 from reelgraph.graph import matrix as mx
 from reelgraph.graph.document import FORMAT_VERSION, NODE_ID, GraphDocument, NodeSpec, json_tree_issues
 from reelgraph.graph.issues import ValidationIssue
-from reelgraph.graph.references import (REFERENCE, Reference, ResolvedDocument, own_binding, parse_reference,
-                                        propagate_variables, topological_order)
+from reelgraph.graph.references import (REFERENCE, REFERENCE_FORMS, Reference, ResolvedDocument, own_binding,
+                                        parse_reference, propagate_variables, topological_order)
 from reelgraph.nodes import NodeError, NodeRegistry, Workspace
 from reelgraph.nodes.ports import kinds_compatible
 
@@ -100,7 +100,7 @@ def check_structure(raw: dict) -> tuple[GraphDocument | None, list[ValidationIss
 def _check_references(document: GraphDocument, registry: NodeRegistry,
                       references: dict[str, dict[str, Reference]]) -> list[ValidationIssue]:
     """Parse every input reference once into `references` (node -> port -> Reference), and report
-    unknown types, ports, nodes, kinds and missing inputs."""
+    unknown types, ports, nodes, kinds, gathers into single-value inputs and missing inputs."""
     issues = []
     for node_id, spec in document.nodes.items():
         parsed = references[node_id] = {}
@@ -118,8 +118,16 @@ def _check_references(document: GraphDocument, registry: NodeRegistry,
                 continue
             if reference is None:
                 issues.append(ValidationIssue(
-                    "malformed_reference", f"input '{port}' must reference '<node>.<port>', got {text!r}",
-                    node=node_id, field=port))
+                    "malformed_reference", f"input '{port}' must reference {REFERENCE_FORMS}, got {text!r}"
+                                           f"{_selector_hint(text)}", node=node_id, field=port))
+                continue
+            declared = node_type.inputs[port]
+            if reference.gather is not None and not declared.gather:
+                issues.append(ValidationIssue(
+                    "not_a_gather_input", f"input '{port}' takes one {declared.kind}, but {text!r} gathers a list "
+                                          f"over the matrix; reference one branch's value as "
+                                          f"'{reference.node}.{reference.output}', or connect the gather to an "
+                                          "input that accepts a list", node=node_id, field=port))
                 continue
             upstream = document.nodes.get(reference.node)
             if upstream is None:
@@ -151,6 +159,20 @@ def _check_references(document: GraphDocument, registry: NodeRegistry,
                     "missing_input", f"{spec.type} needs input '{port}' ({declared.kind}); connect it to "
                                      "an upstream '<node>.<port>'", node=node_id, field=port))
     return issues
+
+
+def _selector_hint(text: object) -> str:
+    """For `clip[scene=2].frames`: say that a reference gathers (`clip[scene=*].frames`), never picks."""
+    if not isinstance(text, str) or "[" not in text or "]" not in text:
+        return ""
+    head, _, rest = text.partition("[")
+    selector, _, tail = rest.partition("]")
+    names = [part.split("=")[0].strip() for part in selector.split(",") if part.split("=")[0].strip()]
+    if not names:
+        return ""
+    gather = ",".join(f"{name}=*" for name in names)
+    return (f"; a reference gathers every branch ('{head}[{gather}]{tail}'); to use one branch, gather and "
+            "pick it (images.pick, frames.pick)")
 
 
 def _check_order(resolved: ResolvedDocument) -> list[ValidationIssue]:
@@ -267,9 +289,7 @@ def _param_using(params: dict, var: str) -> str | None:
     return None
 
 
-def _check_expansion(resolved: ResolvedDocument) -> list[ValidationIssue]:
-    """The number of node instances the plan will hold (a node inherits its upstreams' variables)."""
-    total = propagate_variables(resolved)
+def _too_large(total: int) -> list[ValidationIssue]:
     if total <= mx.MAX_PLANNED_NODES:
         return []
     return [ValidationIssue(
@@ -289,8 +309,11 @@ def resolve_document(raw: dict, registry: NodeRegistry,
         node_type = registry.get(spec.type)
         if node_type is not None:
             issues.extend(check_params(node_id, spec, node_type, document.matrix, workspace, resolved))
-    if not issues:  # references resolve and the graph is acyclic, so the expansion can be counted
-        issues.extend(_check_expansion(resolved))
+    if resolved.order:  # acyclic: variables propagate, so gathers can be checked beside any other issue
+        total, gather_issues = propagate_variables(resolved)
+        issues.extend(gather_issues)
+        if not issues:  # everything resolves, so the count is the plan's
+            issues.extend(_too_large(total))
     return resolved, issues
 
 

@@ -113,13 +113,15 @@ def decode_value(stored_kind: PortKind, wanted_kind: PortKind, sha256: str, meta
 
 @dataclass(frozen=True)
 class Input:
-    """An input port. `optional` inputs may be left unconnected (the node gets None)."""
+    """An input port. `optional` inputs may be left unconnected (the node gets None).
+
+    A `gather` input receives a list of its kind: every expansion of an upstream node over matrix
+    variables, referenced as `clip[scene=*].frames` (or `clip[*].frames`), in the order of the
+    matrix's values; a plain `clip.frames` arrives as a list of one."""
 
     kind: PortKind
     description: str = ""
     optional: bool = False
-    # A gathering input takes a list of values of `kind`: every expansion of an upstream node over
-    # a matrix variable (`clip[shot=*].frames`), in the order of the matrix's values.
     gather: bool = False
 
 

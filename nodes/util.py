@@ -71,4 +71,21 @@ class GpuSleep(Sleep):
     resources = Resources(gpus=1, cpus=0)
 
 
-NODE_TYPES = [JsonValue, NoOp, Sleep, GpuSleep]
+class Collect(Node):
+    """Gather a JSON value from every branch of a matrix fan-out into one list, in the matrix's
+    order: `values: shot[seed=*].value`."""
+
+    type = "util.collect"
+    title = "Collect"
+    category = "util"
+    inputs = {"values": Input(PortKind.JSON, "Every branch's value: reference it as node[var=*].port", gather=True)}
+    outputs = {"value": Output(PortKind.JSON, "The values, in the order of the matrix's values")}
+
+    class Params(NodeParams):
+        label: str = Field("", description="A free label; changing it changes the cache key")
+
+    def run(self, ctx, params, *, values):
+        return {"value": list(values)}
+
+
+NODE_TYPES = [JsonValue, NoOp, Sleep, GpuSleep, Collect]

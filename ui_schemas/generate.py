@@ -32,7 +32,8 @@ def node_schema(node_type: type[Node]) -> dict[str, Any]:
         "category": node_type.category,
         "description": node_type.description(),
         "inputs": {port: {"kind": str(p.kind), "optional": p.optional, "description": p.description,
-                          "accepts": accepted_kinds(p.kind)}
+                          "accepts": accepted_kinds(p.kind),
+                          **({"gather": True} if p.gather else {})}  # takes a list: node[var=*].port
                    for port, p in node_type.inputs.items()},
         "outputs": {port: {"kind": str(p.kind), "description": p.description}
                     for port, p in node_type.outputs.items()},
