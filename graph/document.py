@@ -23,6 +23,11 @@ from pydantic import BaseModel, ConfigDict, Field
 from reelgraph.graph.issues import GraphInvalid, ValidationIssue
 
 FORMAT_VERSION = 1
+_NAME = "[A-Za-z_][A-Za-z0-9_]*"
+_GATHERED = rf"\s*{_NAME}\s*=\s*\*\s*"
+# An input's reference as editors check it (ECMA-262 syntax for JSON Schema): `<node>.<port>`, or a
+# gather `<node>[var=*].<port>` / `<node>[*].<port>`. graph.references parses the same forms.
+REFERENCE_PATTERN = rf"^[A-Za-z_][A-Za-z0-9_-]*(\[(\s*\*\s*|{_GATHERED}(,{_GATHERED})*)\])?\.{_NAME}$"
 NODE_ID = re.compile(r"^[A-Za-z_][A-Za-z0-9_-]{0,127}$")
 Scalar = str | int | float | bool
 
@@ -35,7 +40,9 @@ class NodeSpec(BaseModel):
     inputs: dict[str, str] = Field(
         default_factory=dict,
         description="Input port -> '<node>.<port>' of an upstream node; an input that gathers takes "
-                    "'<node>[var=*].<port>' (every expansion over var, in matrix order) or '<node>[*].<port>'")
+                    "'<node>[var=*].<port>' (every expansion over var, in matrix order) or '<node>[*].<port>'",
+        # For editors only (validation reports malformed references with their own code and hint).
+        json_schema_extra={"additionalProperties": {"type": "string", "pattern": REFERENCE_PATTERN}})
 
 
 class GraphDocument(BaseModel):

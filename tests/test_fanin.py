@@ -158,3 +158,18 @@ def test_a_cycle_through_a_gather_is_still_a_cycle():
         assert {i.code for i in error.issues} == {"cycle"}
     else:
         raise AssertionError("a cycle was planned")
+
+
+def test_the_document_schema_and_the_node_schemas_show_gathers():
+    import re
+
+    from reelgraph.graph.references import parse_reference
+    from reelgraph.ui_schemas.generate import graph_schema, node_schema
+
+    pattern = graph_schema(default_registry())["$defs"]["NodeSpec"]["properties"]["inputs"]["additionalProperties"][
+        "pattern"]
+    for text in ["shot.value", "shot[seed=*].value", "shot[*].value", "shot[ a=*, b=* ].value",
+                 "shot[seed=1].value", "shot", "shot[].value", "shot.value.x"]:
+        assert bool(re.match(pattern, text)) == (parse_reference(text) is not None), text
+    assert node_schema(default_registry().get("util.collect"))["inputs"]["values"]["gather"] is True
+    assert "gather" not in node_schema(default_registry().get("util.noop"))["inputs"]["value"]
