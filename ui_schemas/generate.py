@@ -69,8 +69,29 @@ def graph_schema(registry: NodeRegistry) -> dict[str, Any]:
     spec["properties"]["type"]["enum"] = registry.names()
     spec["allOf"] = [{
         "if": {"properties": {"type": {"const": node_type.type}}},
-        "then": {"properties": {"params": {"$ref": f"nodes/{node_type.type}.schema.json#/params"}}},
+        "then": {"properties": {"params": params_in_a_document(node_type)}},
     } for node_type in registry]
+    return schema
+
+
+# A whole-string matrix variable (`seed: ${seed}`) may stand for any param of any type: each
+# expansion substitutes its value, and validation checks the substituted params.
+MATRIX_VALUE = {"type": "string", "pattern": r"^\$\{[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)?\}$",
+                "description": "A matrix variable: each expansion takes its value"}
+
+
+def params_in_a_document(node_type: type[Node]) -> dict[str, Any]:
+    """A node type's params as a document may write them: each param per its own schema (in the
+    node's schema file) or a matrix variable."""
+    params = node_type.Params.model_json_schema()
+    own = f"nodes/{node_type.type}.schema.json#/params/properties"
+    schema: dict[str, Any] = {
+        "type": "object",
+        "properties": {name: {"anyOf": [{"$ref": f"{own}/{name}"}, MATRIX_VALUE]} for name in params.get("properties", {})},
+    }
+    for keyword in ("required", "additionalProperties"):
+        if keyword in params:
+            schema[keyword] = params[keyword]
     return schema
 
 
