@@ -15,17 +15,21 @@ from __future__ import annotations
 
 import asyncio
 import json
+import logging
 import threading
 import time
 from collections.abc import AsyncIterator, Callable
 from typing import Any
 
+from reelgraph.flows.events import Event, NodeFinished, NodeStarted
+from reelgraph.nodes import ProgressEvent
 from reelgraph.storage import Database
 from reelgraph.storage import event_repository as events_repo
 from reelgraph.storage import repository as repo
 from reelgraph.storage.event_repository import RunEvent
 from reelgraph.storage.records import CANCELLED, DONE_STATUSES, FAILED, INTERRUPTED, SUCCEEDED
 
+log = logging.getLogger(__name__)
 QUEUE, RUN_STATUS, RUN_FINISHED = "queue", "run_status", "run_finished"
 NODE_STARTED, NODE_PROGRESS, NODE_FINISHED = "node_started", "node_progress", "node_finished"
 PROGRESS_INTERVAL_SECONDS = 0.25
@@ -58,20 +62,22 @@ class RunEventSink:
         self._finished: set[str] = set()
         self._last_progress: dict[str, float] = {}
 
-    def __call__(self, event: Any) -> None:
-        kind = type(event).__name__  # by name: the sink needs no import of the engines' event types
-        if kind == "NodeStarted":
-            self.emit(NODE_STARTED, {"node_id": event.node_id, "attempt": event.attempt})
-        elif kind == "ProgressEvent":
-            self._progress(event)
-        elif kind == "NodeFinished":
-            self.node_finished(event.node_id, event.status, seconds=event.seconds, error=event.error,
-                               outputs=event.outputs)
+    def __call__(self, event: Event) -> None:
+        try:
+            if isinstance(event, NodeStarted):
+                self.emit(NODE_STARTED, {"node_id": event.node_id, "attempt": event.attempt})
+            elif isinstance(event, ProgressEvent):
+                self._progress(event)
+            elif isinstance(event, NodeFinished):
+                self.node_finished(event.node_id, event.status, seconds=event.seconds, error=event.error,
+                                   outputs=event.outputs)
+        except Exception as error:  # a lost event must not fail the run; the records stay the truth
+            log.warning("run %s: writing a %s event failed: %s", self.run_id, type(event).__name__, error)
 
     def emit(self, kind: str, data: dict[str, Any]) -> int:
         return emit(self.db, self.run_id, kind, data)
 
-    def _progress(self, event: Any) -> None:
+    def _progress(self, event: ProgressEvent) -> None:
         final = event.total is not None and event.done >= event.total
         moment = time.monotonic()
         with self._lock:

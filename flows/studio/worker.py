@@ -6,8 +6,15 @@
 One run at a time per worker. While a run executes, a watcher thread keeps the run's heartbeat
 fresh (so other workers know it is alive) and turns a cancel request in the database into the
 engine's cancel event. A worker asked to stop (SIGINT, server shutdown) cancels the run in hand
-too, but puts it back in the queue instead of recording it cancelled. Each pass of the loop also puts runs of dead workers (stale heartbeat)
-back in the queue; whoever claims such a run resumes it: nodes that finished stay finished.
+too, but puts it back in the queue instead of recording it cancelled. Once per heartbeat period
+the loop also puts runs of dead workers (stale heartbeat) back in the queue; whoever claims such
+a run resumes it: nodes that finished stay finished.
+
+Locking: workers share nothing in memory but the Runtime (its database engine and store are
+thread-safe). Who runs what is decided in the database only: a run is claimed by one atomic
+UPDATE (storage/queue_repository.py), and a node by its cache-key lease, so two workers (threads,
+processes or machines) can never execute the same run or the same node at once, and there is no
+lock here to deadlock on. The watcher only reads the cancel flag and writes the heartbeat.
 """
 from __future__ import annotations
 
@@ -21,7 +28,7 @@ from collections.abc import Callable
 from reelgraph.flows import api, session
 from reelgraph.flows.heartbeat import HEARTBEAT_SECONDS, STALE_AFTER_SECONDS
 from reelgraph.flows.runtime import Runtime
-from reelgraph.flows.studio.events import RunEventSink, emit, QUEUE
+from reelgraph.flows.studio.events import QUEUE, RunEventSink, emit
 from reelgraph.storage import queue_repository as queue
 from reelgraph.storage import repository as repo
 from reelgraph.storage.records import CANCELLED, FAILED, QUEUED, RUNNING, SUCCEEDED
@@ -111,6 +118,7 @@ class QueueWorker:
             log.warning("%s; back to the queue", error)
             repo.set_run_status(db, run_id, QUEUED)
             sink.run_status(QUEUED, reason=str(error))
+            self.shutdown.wait(HEARTBEAT_SECONDS)  # not straight back: its old nodes need time to go stale
             return QUEUED
         sink.announce_settled()
         cancel = threading.Event()
