@@ -111,7 +111,7 @@ class RunEventSink:
         return self.emit(RUN_FINISHED, {"status": status, "error": error})
 
 
-def _run_is_over(db: Database, run_id: str, sent_up_to: int) -> bool:
+def run_is_over(db: Database, run_id: str, sent_up_to: int) -> bool:
     """The run has finished and its run_finished (its latest event) is already behind the client."""
     run = repo.get_run(db, run_id)
     if run is None:
@@ -193,7 +193,7 @@ class EventHub:
                     yield "".join(chunk)
                 if len(rows) < 1000:
                     break
-            if run_id is not None and await asyncio.to_thread(_run_is_over, self.db, run_id, last):
+            if run_id is not None and await asyncio.to_thread(run_is_over, self.db, run_id, last):
                 return  # resumed after the run's last event: nothing more will come
             while True:
                 try:

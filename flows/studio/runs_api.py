@@ -5,7 +5,7 @@ import asyncio
 from typing import Any
 
 from fastapi import APIRouter, Depends, Header, HTTPException, Query, Request
-from fastapi.responses import JSONResponse, StreamingResponse
+from fastapi.responses import JSONResponse, Response, StreamingResponse
 
 from reelgraph.flows import session
 from reelgraph.flows.engines import engine_names
@@ -14,6 +14,7 @@ from reelgraph.flows.studio import graph_files
 from reelgraph.flows.studio import queue as queue_actions
 from reelgraph.flows.studio.context import Studio, conflict, not_found, studio
 from reelgraph.flows.studio.documents_api import invalid_response
+from reelgraph.flows.studio.events import run_is_over
 from reelgraph.flows.studio.models import Invalid, PriorityChange, ResumeRequest, RunAccepted, RunSubmission
 from reelgraph.graph import GraphInvalid
 from reelgraph.storage import queue_repository as queue
@@ -110,11 +111,13 @@ def resume_run(run_id: str, body: ResumeRequest | None = None, app_studio: Studi
                                "event from now on (or after Last-Event-ID / ?after=)",
             response_class=StreamingResponse)
 async def events(run_id: str | None = None, after: int | None = Query(None, description="Same as Last-Event-ID"),
-                 last_event_id: str | None = Header(None), app_studio: Studio = Depends(studio)) -> StreamingResponse:
+                 last_event_id: str | None = Header(None), app_studio: Studio = Depends(studio)) -> Response:
     if after is None and (last_event_id or "").isdigit():
         after = int(last_event_id)
     if after is None:  # a run's stream starts at its first event; the stream of everything at now
         after = 0 if run_id else await asyncio.to_thread(last_event_id_of, app_studio.runtime.db)
     start = after
+    if run_id and start and await asyncio.to_thread(run_is_over, app_studio.runtime.db, run_id, start):
+        return Response(status_code=204)  # nothing will follow; 204 tells EventSource to stop reconnecting
     return StreamingResponse(app_studio.hub.stream(run_id, start), media_type="text/event-stream",
                              headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"})
