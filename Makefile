@@ -54,6 +54,7 @@ demo: install ui
 	$(REELGRAPH) run examples/campaign.yaml --out out/campaign
 	$(REELGRAPH) run examples/keyframes_tiny.yaml --out out/keyframes_tiny
 	$(REELGRAPH) run examples/directing.yaml --out out/directing
+	$(REELGRAPH) run examples/seed_sweep.yaml --out out/seed_sweep
 	@echo "rendered into out/: $$(find out -type f | wc -l) files"
 
 test: dev ui

@@ -1,8 +1,6 @@
 """Reviewing a sweep: image.grid's contact sheet, images.pick / frames.pick, the seed sweep example."""
 from __future__ import annotations
 
-from pathlib import Path
-
 import numpy as np
 import pytest
 from PIL import Image
@@ -11,16 +9,10 @@ from reelgraph.nodes import NodeError
 from reelgraph.nodes.l10n.fonts import FontChooser
 from reelgraph.nodes.l10n.text_layout import layout_line
 from reelgraph.nodes.values import Frames
-from tests.node_harness import NodeHarness
 
 COLORS = [(200, 30, 30), (30, 200, 30), (30, 30, 200), (200, 200, 30), (30, 200, 200)]
 BACKGROUND = (32, 32, 32)   # image.grid's default "#202020"
 SEEDS = [11, 22, 33, 44]
-
-
-@pytest.fixture
-def harness(tmp_path: Path) -> NodeHarness:
-    return NodeHarness(tmp_path)
 
 
 def solid(color, size=(40, 30)) -> Image.Image:
@@ -181,3 +173,4 @@ def test_bad_pick_names_the_param_and_says_what_to_pick(harness, params, param, 
 def test_bad_value_names_the_variable(harness):
     with pytest.raises(NodeError, match="no branch has seed=55"):
         harness.run("images.pick", {"value": 55, "values": SEEDS, "variable": "seed"}, images=branches())
+

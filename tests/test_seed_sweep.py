@@ -1,17 +1,22 @@
-"""The seed sweep example: four seeds drawn, reviewed on a contact sheet, one picked; changing the
-pick executes only what is downstream of it (the sweep and the sheet come from the cache)."""
+"""The seed sweep example through the CLI: four seeds drawn, reviewed on a labelled contact sheet,
+one picked and filmed; changing the pick executes only what follows it (the sweep and the sheet
+come from the cache)."""
 from __future__ import annotations
 
 import importlib.util
+import json
 import shutil
 from pathlib import Path
 
 import pytest
 from PIL import Image
 
-from reelgraph.flows.api import run_document
+from tests.conftest import REPO, reelgraph_cli
+from tests.media import ffprobe
+from tests.test_review import ink, label_strip
 
-REPO = Path(__file__).resolve().parent.parent
+SEEDS = [1234, 42, 7, 99]          # examples/seed_sweep.yaml's matrix
+BRANCHES = [f"kf[seed={seed}]" for seed in SEEDS]
 
 
 def load_builder():
@@ -22,26 +27,47 @@ def load_builder():
 
 
 @pytest.fixture
-def sweep_workspace(tmp_path) -> Path:
-    import torch
-
-    torch.set_num_threads(1)  # tiny models gain nothing from threads on a shared machine
-    load_builder().build_tiny_models(tmp_path / "models")
+def sweep(tmp_path: Path) -> Path:
     shutil.copy(REPO / "examples" / "seed_sweep.yaml", tmp_path / "seed_sweep.yaml")
+    load_builder().build_tiny_models(tmp_path / "models", ["tiny-sd"])
     return tmp_path
 
 
-def test_a_new_pick_runs_only_what_follows_the_pick(runtime, sweep_workspace):
-    path = sweep_workspace / "seed_sweep.yaml"
-    first = run_document(runtime, path)
-    assert first["status"] == "succeeded"
-    assert {node["status"] for node in first["nodes"].values()} == {"succeeded"}
-    assert sorted(n for n in first["nodes"] if n.startswith("kf")) == [
-        "kf[seed=1234]", "kf[seed=42]", "kf[seed=7]", "kf[seed=99]"]
-    sheet = Image.open(runtime.store.local_path(first["nodes"]["sheet"]["outputs"]["image"]))
-    assert sheet.width >= 4 * 160
-    second = run_document(runtime, path, overrides=["pick.value=7"])
-    assert second["status"] == "succeeded"
-    assert {n for n, node in second["nodes"].items() if node["status"] != "cached"} == {"pick", "hero"}
-    assert second["nodes"]["pick"]["outputs"] != first["nodes"]["pick"]["outputs"]
-    assert second["nodes"]["sheet"]["outputs"] == first["nodes"]["sheet"]["outputs"]
+def run_sweep(folder: Path, *overrides: str) -> dict:
+    args = [item for override in overrides for item in ("--set", override)]
+    result = reelgraph_cli("run", "seed_sweep.yaml", "--json", "--out", "out", *args, cwd=folder,
+                           env={"OMP_NUM_THREADS": "1", "HF_HUB_OFFLINE": "1"})  # tiny models: threads only contend
+    assert result.returncode == 0, result.stdout + result.stderr
+    return json.loads(result.stdout)
+
+
+def statuses(result: dict) -> dict[str, str]:
+    return {node: record["status"] for node, record in result["nodes"].items()}
+
+
+def test_a_sweep_is_reviewed_on_a_sheet_and_a_new_pick_runs_only_what_follows_it(sweep):
+    first = run_sweep(sweep)
+    assert statuses(first) == {node: "succeeded" for node in [*BRANCHES, "sheet", "pick", "camera", "video"]}
+
+    # The sheet: four 160-px cells in a row, each labelled with its own seed and the prompt.
+    sheet = Image.open(sweep / "out" / "sheet.image.png").convert("RGB")
+    cells = json.loads((sweep / "out" / "sheet.cells.json").read_text())
+    assert [cell["label"] for cell in cells] == [f"seed {seed}\na lighthouse at dusk" for seed in SEEDS]
+    assert sheet.size == (4 * 160 + 5 * 8, 8 + 160 + cells[0]["label_height"] + 8)
+    strips = [label_strip(sheet, cell) for cell in cells]
+    assert all(ink(strip).sum() > 200 for strip in strips)
+    assert len({strip.tobytes() for strip in strips}) == 4       # each label says its own seed
+
+    # The pick is seed 1234's keyframe, byte for byte, filmed into the video.
+    nodes = first["nodes"]
+    assert nodes["pick"]["outputs"]["image"] == nodes["kf[seed=1234]"]["outputs"]["image"]
+    video = ffprobe(sweep / "out" / "video.video.mp4", count_frames=True).video
+    assert (video.width, video.height, video.frames) == (160, 160, 24)
+
+    # A director picks seed 7: nothing is drawn again, only the pick and what follows it run.
+    second = run_sweep(sweep, "pick.value=7")
+    assert statuses(second) == {**{branch: "cached" for branch in BRANCHES}, "sheet": "cached",
+                                "pick": "succeeded", "camera": "succeeded", "video": "succeeded"}
+    assert second["nodes"]["sheet"]["outputs"] == nodes["sheet"]["outputs"]
+    assert second["nodes"]["pick"]["outputs"]["image"] == nodes["kf[seed=7]"]["outputs"]["image"]
+    assert second["nodes"]["video"]["outputs"]["video"] != nodes["video"]["outputs"]["video"]
