@@ -55,6 +55,7 @@ demo: install ui
 	$(REELGRAPH) run examples/keyframes_tiny.yaml --out out/keyframes_tiny
 	$(REELGRAPH) run examples/directing.yaml --out out/directing
 	$(REELGRAPH) run examples/seed_sweep.yaml --out out/seed_sweep
+	$(REELGRAPH) storyboard examples/storyboard.yaml --out out/storyboard
 	@echo "rendered into out/: $$(find out -type f | wc -l) files"
 
 test: dev ui

@@ -6,7 +6,6 @@ crossfaded, and the clip runs on without a jump. N segments give N*F - (N-1)*ove
 """
 from __future__ import annotations
 
-from PIL import Image
 from pydantic import Field
 
 from reelgraph.nodes.api import Node
@@ -43,6 +42,8 @@ class VideoExtend(Node):
         if params.overlap >= params.frames:
             raise NodeError(f"overlap {params.overlap} leaves nothing new in a {params.frames}-frame segment",
                             param="overlap", hint="use an overlap smaller than frames")
+        from PIL import Image
+
         generate = VideoGenerate()
         segment_params = VideoGenerate.Params(**params.model_dump(exclude={"segments", "overlap"}))
         segments: list[list] = []

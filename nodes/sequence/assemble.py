@@ -10,9 +10,8 @@ from __future__ import annotations
 import itertools
 import math
 from collections.abc import Callable, Iterable
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
-import numpy as np
 from pydantic import BaseModel, ConfigDict, Field
 
 from reelgraph.nodes.api import Node, NodeParams, Resources
@@ -23,6 +22,9 @@ from reelgraph.nodes.sequence.timeline import (Transition, assemble_frames, chec
                                                shot_starts)
 from reelgraph.nodes.video.decode import video_frames
 from reelgraph.nodes.values import Frames, MediaFile
+
+if TYPE_CHECKING:
+    import numpy as np
 
 
 class TransitionSpec(BaseModel):

@@ -1,6 +1,6 @@
 """The soundtrack of an assembled sequence, mixed by ffmpeg (streamed, never decoded into memory).
 
-Each shot's narration starts at its shot's first frame (`adelay`); the narrations are summed into
+Each shot's narration starts at its shot's first frame (leading silence trimmed, then `adelay`); the narrations are summed into
 one speech track. An optional music bed loops under the whole sequence and is ducked under speech
 with a side-chain compressor keyed on the speech track, so the music dips while someone talks and
 comes back between lines. The result is cut or padded to exactly the sequence's duration.
@@ -51,7 +51,10 @@ def mix_command(output: Path, duration: float, narrations: list[PlacedAudio], mu
             command += ["-t", f"{narration.length:.6f}"]
         command += ["-i", str(narration.path)]
         delay_ms = int(round(narration.start * 1000))
-        filters.append(f"[{index}:a]{fmt},adelay=delays={delay_ms}:all=1[n{index}]")
+        # Speech synthesizers start their files with a little silence: trim it, so that the voice
+        # (not the file) starts with the shot.
+        filters.append(f"[{index}:a]{fmt},silenceremove=start_periods=1:start_threshold=-50dB,"
+                       f"adelay=delays={delay_ms}:all=1[n{index}]")
         speech_labels.append(f"[n{index}]")
     # Silence of the full duration under everything, so the mix always lasts the whole sequence.
     command += ["-f", "lavfi", "-t", f"{duration:.6f}", "-i", f"anullsrc=r={SAMPLE_RATE}:cl={LAYOUT}"]

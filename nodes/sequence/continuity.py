@@ -1,7 +1,6 @@
 """frames.last: the last frame of a shot, so the next shot can start where this one ended."""
 from __future__ import annotations
 
-from PIL import Image
 from pydantic import Field
 
 from reelgraph.nodes.api import Node, NodeParams
@@ -24,6 +23,8 @@ class FramesLast(Node):
         from_end: int = Field(0, ge=0, le=100_000, description="0: the last frame; 1: the one before it...")
 
     def run(self, ctx, params, *, frames):
+        from PIL import Image
+
         kept: list = []
         for frame in frames:   # streamed: only the last from_end + 1 frames are held
             kept.append(frame)

@@ -15,8 +15,10 @@ from __future__ import annotations
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
-import numpy as np
+if TYPE_CHECKING:   # numpy is imported where frames are made, so listing node types stays fast
+    import numpy as np
 
 CUT, CROSSFADE, DIP = "cut", "crossfade", "dip"
 
@@ -67,10 +69,14 @@ def check_fits(lengths: Sequence[int], transitions: Sequence[Transition]) -> int
 
 
 def _fade(frame: np.ndarray, gain: float) -> np.ndarray:
+    import numpy as np
+
     return np.clip(frame.astype(np.float32) * gain + 0.5, 0, 255).astype(np.uint8)
 
 
 def _blend(earlier: np.ndarray, later: np.ndarray, weight: float) -> np.ndarray:
+    import numpy as np
+
     mixed = earlier.astype(np.float32) * (1.0 - weight) + later.astype(np.float32) * weight
     return np.clip(mixed + 0.5, 0, 255).astype(np.uint8)
 

@@ -8,13 +8,15 @@ from __future__ import annotations
 import subprocess
 import tempfile
 from collections.abc import Iterator
-
-import numpy as np
+from typing import TYPE_CHECKING
 
 from reelgraph.nodes.errors import NodeError
 from reelgraph.nodes.values import Frames, MediaFile
 from reelgraph.nodes.video.ffmpeg_pipe import require_binary
 from reelgraph.nodes.video.probe import probe
+
+if TYPE_CHECKING:
+    import numpy as np
 
 
 def _video_stream(video: MediaFile, port: str) -> dict:
@@ -42,6 +44,8 @@ def video_frames(video: MediaFile, *, port: str = "video") -> Frames:
     frame_bytes = width * height * 3
 
     def decode() -> Iterator[np.ndarray]:
+        import numpy as np
+
         command = [require_binary("ffmpeg"), "-nostdin", "-v", "error", "-i", str(video.path),
                    "-map", "0:v:0", "-f", "rawvideo", "-pix_fmt", "rgb24", "-vsync", "passthrough", "pipe:"]
         with tempfile.TemporaryFile() as errors:
