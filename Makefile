@@ -47,8 +47,11 @@ $(WEB)/node_modules/.package-lock.json: $(WEB)/package-lock.json $(WEB)/package.
 	cd $(WEB) && npm ci --no-audit --no-fund --loglevel=error
 
 # The main job: every example graph rendered into out/ (a second `make demo` is all cache hits).
+# Every video is signed with the local key in .reelgraph/keys/ (made once; `keys init` keeps an
+# existing key), and every MP4 written to out/ is verified at the end.
 demo: install ui
 	$(PYTHON) examples/build_tiny_models.py
+	$(REELGRAPH) keys init
 	$(REELGRAPH) run examples/hello.yaml --out out/hello
 	$(REELGRAPH) run examples/explainer.yaml --out out/explainer
 	$(REELGRAPH) run examples/campaign.yaml --out out/campaign
@@ -56,7 +59,8 @@ demo: install ui
 	$(REELGRAPH) run examples/directing.yaml --out out/directing
 	$(REELGRAPH) run examples/seed_sweep.yaml --out out/seed_sweep
 	$(REELGRAPH) storyboard examples/storyboard.yaml --out out/storyboard
-	@echo "rendered into out/: $$(find out -type f | wc -l) files"
+	@for video in out/*/*.mp4; do $(REELGRAPH) verify "$$video" >/dev/null || exit 1; done
+	@echo "rendered into out/: $$(find out -type f | wc -l) files; every MP4 verifies (reelgraph verify)"
 
 test: dev ui
 	$(VENV)/bin/pytest

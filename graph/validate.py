@@ -247,6 +247,19 @@ def check_params(node_id: str, spec: NodeSpec, node_type: Any, matrix: dict[str,
             resolved.params[(node_id, own_binding(bindings, used))] = params
         if workspace is not None:
             issues.extend(_check_files(node_id, node_type, params, workspace, context))
+            issues.extend(_check_environment(node_id, node_type, params, workspace, context, seen))
+    return issues
+
+
+def _check_environment(node_id, node_type, params, workspace: Workspace, context: str,
+                       seen: set[tuple]) -> list[ValidationIssue]:
+    issues = []
+    for error in node_type.check_environment(params, workspace):
+        field = getattr(error, "param", None) or getattr(error, "port", None)
+        if (field, str(error)) not in seen:  # once, not once per matrix binding
+            seen.add((field, str(error)))
+            issues.append(ValidationIssue(getattr(error, "code", "environment"), str(error), node=node_id,
+                                          field=field))
     return issues
 
 

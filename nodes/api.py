@@ -113,6 +113,12 @@ class Node(ABC):
         return files
 
     @classmethod
+    def check_environment(cls, params: NodeParams, workspace: Workspace) -> list[Exception]:
+        """What this node needs from the machine beyond its params and files (a signing key), as
+        NodeErrors reported at validation, so a graph fails before anything renders. Default: none."""
+        return []
+
+    @classmethod
     def resources_for(cls, params: NodeParams) -> Resources:
         """What one execution with these params needs; override when params change it (a learned
         upscaler needs a GPU where Lanczos does not)."""

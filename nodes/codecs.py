@@ -11,12 +11,14 @@ import io
 import json
 from abc import ABC, abstractmethod
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
 
 from reelgraph.nodes.context import BlobStore
+from reelgraph.nodes.frame_chunks import DEFAULT_CHUNK_CODEC, RAW, decode_chunk, encode_chunk
 from reelgraph.nodes.hashing import canonical_json
 from reelgraph.nodes.values import Frames, MediaFile, Subtitles
 
@@ -123,21 +125,38 @@ class ImagesCodec(Codec):
 
 
 class FramesCodec(Codec):
+    """A manifest listing chunks of frames, each compressed losslessly (nodes/frame_chunks.py; the
+    manifest's "codec" names how, and manifests without one hold raw RGB chunks). A worker thread
+    compresses and stores one chunk while the next is produced, and reading prefetches one chunk
+    ahead, so on two or more cores the codec costs little wall time; at most two chunks are in
+    memory either way."""
+
     def encode(self, value: Frames, store: BlobStore) -> Encoded:
         frame_bytes = max(1, value.width * value.height * 3)
         chunk_frames = max(1, FRAME_CHUNK_BYTES // frame_bytes)
-        chunks, count = [], 0
-        for chunk in value.chunks(chunk_frames):
-            for frame in chunk:
-                if frame.shape != (value.height, value.width, 3) or frame.dtype != np.uint8:
-                    raise ValueError(f"frame {count} has shape {frame.shape} {frame.dtype}, expected "
-                                     f"({value.height}, {value.width}, 3) uint8")
-                count += 1
-            chunks.append({"sha256": store.put_bytes(np.stack(chunk).tobytes()), "frames": len(chunk)})
+        chunks, count, codec = [], 0, DEFAULT_CHUNK_CODEC
+
+        def store_chunk(array: np.ndarray) -> dict:
+            return {"sha256": store.put_bytes(encode_chunk(array, codec)), "frames": len(array)}
+
+        with ThreadPoolExecutor(max_workers=1, thread_name_prefix="frames-encode") as pool:
+            pending = None
+            for chunk in value.chunks(chunk_frames):
+                for frame in chunk:
+                    if frame.shape != (value.height, value.width, 3) or frame.dtype != np.uint8:
+                        raise ValueError(f"frame {count} has shape {frame.shape} {frame.dtype}, expected "
+                                         f"({value.height}, {value.width}, 3) uint8")
+                    count += 1
+                array = np.stack(chunk)
+                if pending is not None:
+                    chunks.append(pending.result())
+                pending = pool.submit(store_chunk, array)
+            if pending is not None:
+                chunks.append(pending.result())
         if count == 0:
             raise ValueError("a frame sequence needs at least one frame")
         manifest = {"fps": value.fps, "width": value.width, "height": value.height,
-                    "count": count, "chunks": chunks}
+                    "count": count, "codec": codec, "chunks": chunks}
         data = canonical_json(manifest)
         meta = {"fps": value.fps, "width": value.width, "height": value.height, "count": count,
                 "duration": count / value.fps}
@@ -146,11 +165,18 @@ class FramesCodec(Codec):
     def decode(self, sha256: str, meta: dict, store: BlobStore) -> Frames:
         manifest = json.loads(store.read_bytes(sha256))
         width, height = manifest["width"], manifest["height"]
+        codec, listed = manifest.get("codec", RAW), manifest["chunks"]
+
+        def load(chunk: dict) -> np.ndarray:
+            return decode_chunk(store.read_bytes(chunk["sha256"]), codec, chunk["frames"], height, width)
 
         def read() -> Iterator[np.ndarray]:
-            for chunk in manifest["chunks"]:
-                array = np.frombuffer(store.read_bytes(chunk["sha256"]), dtype=np.uint8)
-                yield from array.reshape(chunk["frames"], height, width, 3)
+            with ThreadPoolExecutor(max_workers=1, thread_name_prefix="frames-decode") as pool:
+                upcoming = pool.submit(load, listed[0]) if listed else None
+                for index in range(len(listed)):
+                    current = upcoming.result()
+                    upcoming = pool.submit(load, listed[index + 1]) if index + 1 < len(listed) else None
+                    yield from current
 
         return Frames(fps=manifest["fps"], width=width, height=height, source=read, count=manifest["count"])
 

@@ -11,10 +11,12 @@ gcs://, memory://...), which keeps a verified local cache for `local_path`.
 """
 from __future__ import annotations
 
+import datetime
 import hashlib
 import os
 import shutil
 import tempfile
+import time
 import uuid
 from pathlib import Path
 
@@ -73,18 +75,28 @@ class LocalArtifactStore:
     def put_bytes(self, data: bytes) -> str:
         sha256 = hashlib.sha256(data).hexdigest()
         target = self.path_for(sha256)
-        if not target.exists():
+        if not self._touch(target):
             temporary = self.scratch_path()
             temporary.write_bytes(data)
             self._move_into_place(temporary, target)
         return sha256
+
+    @staticmethod
+    def _touch(target: Path) -> bool:
+        """Mark an existing blob as just written (True), so a concurrent garbage collection, which
+        spares recent blobs, keeps bytes a node has just produced again; False when absent."""
+        try:
+            os.utime(target)
+            return True
+        except FileNotFoundError:
+            return False
 
     def put_file(self, path: Path) -> str:
         """Move a finished file into the store (copying when it lives on another filesystem)."""
         path = Path(path)
         sha256 = sha256_file(path)
         target = self.path_for(sha256)
-        if target.exists():
+        if self._touch(target):
             path.unlink(missing_ok=True)
             return sha256
         if path.parent != self.tmp:
@@ -122,6 +134,40 @@ class LocalArtifactStore:
 
     def size(self, sha256: str) -> int:
         return self.local_path(sha256).stat().st_size
+
+    def iter_blobs(self):
+        """(sha256, size, mtime) of every blob in the store."""
+        for folder in self.objects.iterdir():
+            if not folder.is_dir() or len(folder.name) != 2:
+                continue
+            for entry in os.scandir(folder):
+                if entry.is_file() and len(folder.name + entry.name) == 64:
+                    stat = entry.stat()
+                    yield folder.name + entry.name, stat.st_size, stat.st_mtime
+
+    def delete_if_older(self, sha256: str, cutoff: float) -> bool:
+        """Delete a blob unless it was modified at or after `cutoff` (epoch seconds): a writer that
+        has just produced the same bytes again wins over garbage collection."""
+        path = self.path_for(sha256)
+        try:
+            if path.stat().st_mtime >= cutoff:
+                return False
+            path.unlink()
+            return True
+        except FileNotFoundError:
+            return False
+
+    def clean_scratch(self, older_than: float) -> int:
+        """Remove scratch files a crashed writer left in tmp/ (only those older than `older_than`)."""
+        removed = 0
+        for entry in os.scandir(self.tmp):
+            try:
+                if entry.is_file() and entry.stat().st_mtime < older_than:
+                    os.unlink(entry.path)
+                    removed += 1
+            except FileNotFoundError:
+                continue
+        return removed
 
     def quarantine(self, sha256: str) -> None:
         """Move a bad blob aside (kept for inspection under quarantine/), so it is never read again
@@ -187,6 +233,27 @@ class FsspecArtifactStore(LocalArtifactStore):
     def read_bytes(self, sha256: str) -> bytes:
         self.local_path(sha256)
         return super().read_bytes(sha256)
+
+    def iter_blobs(self):
+        for path, info in self.fs.find(f"{self.base}/objects", detail=True).items():
+            folder, name = path.rstrip("/").split("/")[-2:]
+            if len(folder) == 2 and len(folder + name) == 64:
+                modified = info.get("mtime") or info.get("LastModified") or info.get("created") or time.time()
+                if isinstance(modified, datetime.datetime):
+                    modified = modified.timestamp()
+                yield folder + name, int(info.get("size") or 0), float(modified)
+
+    def delete_if_older(self, sha256: str, cutoff: float) -> bool:
+        remote = self._remote(sha256)
+        try:
+            modified = self.fs.modified(remote).timestamp()
+        except (FileNotFoundError, NotImplementedError):
+            modified = cutoff - 1 if self.fs.exists(remote) else None
+        if modified is None or modified >= cutoff:
+            return False
+        self.fs.rm(remote)
+        super().delete_if_older(sha256, float("inf"))  # the local read cache's copy too
+        return True
 
     def quarantine(self, sha256: str) -> None:
         super().quarantine(sha256)

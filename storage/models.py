@@ -57,6 +57,8 @@ class RunRecord(Base):
     # The process executing the run (host/worker/boot:ID), so a run whose process died on this
     # host is seen as interrupted at once (flows/liveness.py).
     owner: Mapped[str | None] = mapped_column(String(256))
+    # `reelgraph runs pin`: store gc keeps everything a pinned run references, whatever its age.
+    pinned: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
 
 
 class NodeRunRecord(Base):

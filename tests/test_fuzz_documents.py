@@ -43,6 +43,18 @@ class Case:
     in_examples: bool = False  # plan against examples/ (its assets, models and catalogs)
 
 
+@pytest.fixture(scope="module", autouse=True)
+def signing_key(tmp_path_factory):
+    """The examples sign their videos: validation needs a key, as `reelgraph keys init` makes."""
+    from reelgraph.nodes.provenance.credentials import create_local_ca
+
+    paths = create_local_ca(tmp_path_factory.mktemp("keys"))
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("REELGRAPH_C2PA_KEY", str(paths["key"]))
+        patch.setenv("REELGRAPH_C2PA_CERT", str(paths["chain"]))
+        yield
+
+
 def make_workspace() -> Path:
     """A workspace holding real files and traps: a folder, a FIFO (hashing it would block
     forever), a symlink leaving the workspace, a catalog that is really an image."""

@@ -136,7 +136,10 @@ def test_keys_init_writes_a_ca_issued_signing_chain(tmp_path):
     assert leaf.issuer == ca.subject != leaf.subject  # not self-signed: C2PA refuses those
     assert ExtendedKeyUsageOID.EMAIL_PROTECTION in leaf.extensions.get_extension_for_class(x509.ExtendedKeyUsage).value
     assert (tmp_path / "keys" / "signer.key").stat().st_mode & 0o777 == 0o600
-    assert reelgraph_cli("keys", "init", "keys", cwd=tmp_path).returncode == 1  # never overwrites a key silently
+    key = (tmp_path / "keys" / "signer.key").read_bytes()
+    again = reelgraph_cli("keys", "init", "keys", cwd=tmp_path)
+    assert again.returncode == 0 and "kept the existing key" in again.stdout  # idempotent, for make demo
+    assert (tmp_path / "keys" / "signer.key").read_bytes() == key  # never overwrites a key silently
 
 
 # --- signing and verifying -----------------------------------------------------------------------
@@ -238,8 +241,9 @@ def test_the_embedded_lineage_matches_the_database(render):
 
 # --- signing errors ------------------------------------------------------------------------------
 
-def test_signing_without_credentials_says_how_to_get_them(harness, render, monkeypatch):
+def test_signing_without_credentials_says_how_to_get_them(harness, render, monkeypatch, tmp_path):
     monkeypatch.delenv("REELGRAPH_C2PA_KEY", raising=False)
+    monkeypatch.chdir(tmp_path)  # no .reelgraph/keys/ here either
     with pytest.raises(NodeError) as raised:
         harness.run("provenance.sign", {}, video=MediaFile(render.unsigned, "video/mp4"))
     assert raised.value.param == "key" and "reelgraph keys init" in raised.value.hint

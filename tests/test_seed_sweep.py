@@ -30,13 +30,17 @@ def load_builder():
 def sweep(tmp_path: Path) -> Path:
     shutil.copy(REPO / "examples" / "seed_sweep.yaml", tmp_path / "seed_sweep.yaml")
     load_builder().build_tiny_models(tmp_path / "models", ["tiny-sd"])
+    from reelgraph.nodes.provenance.credentials import create_local_ca
+
+    create_local_ca(tmp_path / ".reelgraph" / "keys")  # what `reelgraph keys init` writes: the video is signed
     return tmp_path
 
 
 def run_sweep(folder: Path, *overrides: str) -> dict:
     args = [item for override in overrides for item in ("--set", override)]
     result = reelgraph_cli("run", "seed_sweep.yaml", "--json", "--out", "out", *args, cwd=folder,
-                           env={"OMP_NUM_THREADS": "1", "HF_HUB_OFFLINE": "1"})  # tiny models: threads only contend
+                           env={"OMP_NUM_THREADS": "1", "HF_HUB_OFFLINE": "1",
+                                "REELGRAPH_C2PA_KEY": "", "REELGRAPH_C2PA_CERT": ""})  # tiny models: threads only contend
     assert result.returncode == 0, result.stdout + result.stderr
     return json.loads(result.stdout)
 
@@ -47,7 +51,7 @@ def statuses(result: dict) -> dict[str, str]:
 
 def test_a_sweep_is_reviewed_on_a_sheet_and_a_new_pick_runs_only_what_follows_it(sweep):
     first = run_sweep(sweep)
-    assert statuses(first) == {node: "succeeded" for node in [*BRANCHES, "sheet", "pick", "camera", "video"]}
+    assert statuses(first) == {node: "succeeded" for node in [*BRANCHES, "sheet", "pick", "camera", "encode", "video"]}
 
     # The sheet: four 160-px cells in a row, each labelled with its own seed and the prompt.
     sheet = Image.open(sweep / "out" / "sheet.image.png").convert("RGB")
@@ -67,7 +71,7 @@ def test_a_sweep_is_reviewed_on_a_sheet_and_a_new_pick_runs_only_what_follows_it
     # A director picks seed 7: nothing is drawn again, only the pick and what follows it run.
     second = run_sweep(sweep, "pick.value=7")
     assert statuses(second) == {**{branch: "cached" for branch in BRANCHES}, "sheet": "cached",
-                                "pick": "succeeded", "camera": "succeeded", "video": "succeeded"}
+                                "pick": "succeeded", "camera": "succeeded", "encode": "succeeded", "video": "succeeded"}
     assert second["nodes"]["sheet"]["outputs"] == nodes["sheet"]["outputs"]
     assert second["nodes"]["pick"]["outputs"]["image"] == nodes["kf[seed=7]"]["outputs"]["image"]
     assert second["nodes"]["video"]["outputs"]["video"] != nodes["video"]["outputs"]["video"]

@@ -39,8 +39,10 @@ def speech_onsets(samples: np.ndarray, rate: int = 16_000) -> list[float]:
 def test_the_storyboard_example_renders_each_locale_with_its_timing(tmp_path):
     examples = tmp_path / "examples"
     shutil.copytree(REPO / "examples", examples, ignore=shutil.ignore_patterns("models", "out", "*.graph.yaml"))
+    assert reelgraph_cli("keys", "init", cwd=examples).returncode == 0  # the example signs its videos
     result = reelgraph_cli("storyboard", "storyboard.yaml", "--json", "--set", "clip.width=320", "--set",
-                           "clip.height=180", cwd=examples, timeout=600)
+                           "clip.height=180", cwd=examples, timeout=600,
+                           env={"REELGRAPH_C2PA_KEY": "", "REELGRAPH_C2PA_CERT": ""})
     assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
     run = json.loads(result.stdout)
     fps, shots, overlaps = 24, [4.0, 4.0, 4.0], [0.75, 0.0]   # a dip does not overlap its shots

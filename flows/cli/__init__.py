@@ -49,6 +49,8 @@ COMMANDS: dict[str, LazyCommand] = {
     "schedules": LazyCommand(f"{_CLI}.schedule_commands:schedules_app", "Cron schedules (Prefect deployments)."),
     "runs": LazyCommand(f"{_CLI}.inspect_commands:runs_app", "Runs recorded in the database."),
     "artifacts": LazyCommand(f"{_CLI}.inspect_commands:artifacts_app", "Artifacts in the store."),
+    "store": LazyCommand(f"{_CLI}.store_commands:store_app", "The artifact store: disk usage and garbage "
+                         "collection."),
     "nodes": LazyCommand(f"{_CLI}.catalog_commands:nodes_app", "Installed node types."),
     "schemas": LazyCommand(f"{_CLI}.catalog_commands:schemas_app", "JSON Schemas of documents and node types."),
     "keys": LazyCommand(f"{_CLI}.provenance_commands:keys_app", "Signing keys for C2PA manifests."),

@@ -81,3 +81,10 @@ def artifacts_show(sha: Annotated[str, typer.Argument(help="The sha256 (or its f
         return
     for key, value in info.items():
         console.print(f"[bold]{key}[/]: {value}", highlight=False)
+
+
+# `runs pin` / `runs unpin` belong to the store's garbage collection (store_commands), shown under `runs`.
+from reelgraph.flows.cli.store_commands import runs_pin, runs_unpin  # noqa: E402
+
+runs_app.command("pin")(runs_pin)
+runs_app.command("unpin")(runs_unpin)

@@ -27,13 +27,16 @@ def keys_init(directory: Annotated[Path, typer.Argument(help="Where to write the
     from reelgraph.nodes.provenance.credentials import KEY_FILE, create_local_ca
 
     if (directory / KEY_FILE).exists() and not force:
-        fail(f"{directory / KEY_FILE} exists; pass --force to replace it (files signed with it still verify)")
+        # Idempotent, so `make demo` and scripts can call it every time: an existing key is kept.
+        console.print(f"kept the existing key {(directory / KEY_FILE).resolve()} (--force replaces it; files "
+                      "signed with it still verify)", highlight=False, markup=False)
+        return
     paths = create_local_ca(directory, organization=organization, days=days)
     key, chain, ca = (paths[role].resolve() for role in ("key", "chain", "ca"))
     console.print(f"wrote [bold]{key}[/] (private key, mode 600)\n"
                   f"      [bold]{chain}[/] (signing certificate + CA)\n"
                   f"      [bold]{ca}[/] (the CA: give it to verifiers as a trust anchor)", highlight=False)
-    console.print("\nsign with it:\n"
+    console.print("\nprovenance.sign uses .reelgraph/keys/ of the folder `reelgraph run` starts in; elsewhere:\n"
                   f"  export REELGRAPH_C2PA_KEY={key}\n  export REELGRAPH_C2PA_CERT={chain}\n"
                   "or set the params of a provenance.sign node: {key: ..., certificate: ...}\n"
                   f"verify against it: reelgraph verify VIDEO --trust {ca}\n"

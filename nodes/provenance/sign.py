@@ -13,18 +13,35 @@ from reelgraph.nodes.ports import Input, Output, PortKind
 from reelgraph.nodes.values import MediaFile
 
 KEY_ENV, CERT_ENV = "REELGRAPH_C2PA_KEY", "REELGRAPH_C2PA_CERT"
+# Where `reelgraph keys init` writes by default, next to the default database and store; signing
+# uses it when neither a param nor the environment names a key, so `reelgraph run` signs after
+# one `keys init` with nothing else to configure.
+DEFAULT_KEYS_DIR = Path(".reelgraph", "keys")
+KEYS_INIT_HINT = "run `reelgraph keys init` (a local key and chain in .reelgraph/keys/), or set the 'key' and " \
+                 f"'certificate' params, or {KEY_ENV} and {CERT_ENV}"
 DigitalSourceType = Literal["trainedAlgorithmicMedia", "compositeWithTrainedAlgorithmicMedia",
                             "algorithmicMedia", "compositeSynthetic", "digitalCreation"]
 
 
-def credential_path(ctx, value: str | None, param: str, env: str) -> Path:
-    """A param's path (inside the workspace), else the environment's (the operator's choice)."""
+def default_credential(param: str) -> Path:
+    """The file `reelgraph keys init` writes for this param under ./.reelgraph/keys (absolute)."""
+    from reelgraph.nodes.provenance.credentials import CHAIN_FILE, KEY_FILE
+
+    return (DEFAULT_KEYS_DIR / (KEY_FILE if param == "key" else CHAIN_FILE)).resolve()
+
+
+def credential_path(workspace, value: str | None, param: str, env: str) -> Path:
+    """A param's path (inside the workspace), else the environment's (the operator's choice), else
+    the default key of `reelgraph keys init`."""
     if value:
-        return ctx.resolve_path(value, param=param)
+        return workspace.resolve(value, param=param)
     if os.environ.get(env):
         return Path(os.environ[env]).expanduser()
-    raise NodeError(f"no {param} to sign with", param=param,
-                    hint=f"set the '{param}' param or {env}; `reelgraph keys init` makes a local key and chain")
+    default = default_credential(param)
+    if default.is_file():
+        return default
+    raise NodeError(f"no {param} to sign with: no '{param}' param, no ${env}, and no {default}",
+                    param=param, hint=KEYS_INIT_HINT, code="signing_key_missing")
 
 
 def sign_mp4(source: Path, output: Path, manifest: dict, credentials, timestamp_url: str | None) -> dict:
@@ -72,14 +89,31 @@ class ProvenanceSign(Node):
         timestamp_url: str | None = Field(None, description="RFC 3161 time-stamp authority URL; empty: sign "
                                                             "offline, without a trusted time")
 
+    @classmethod
+    def check_environment(cls, params, workspace) -> list[NodeError]:
+        """A graph that signs without a key fails at validation, before anything renders."""
+        problems = []
+        for param, env in (("key", KEY_ENV), ("certificate", CERT_ENV)):
+            if getattr(params, param):
+                continue  # a file param: validation's file checks cover it
+            try:
+                path = credential_path(workspace, getattr(params, param), param, env)
+            except NodeError as error:
+                problems.append(error)
+                continue
+            if not path.is_file():
+                problems.append(NodeError(f"no {param} file at {path} (from ${env})", param=param,
+                                          hint=KEYS_INIT_HINT, code="signing_key_missing"))
+        return problems
+
     def run(self, ctx, params, *, video: MediaFile):
         import c2pa
 
         from reelgraph.nodes.provenance.credentials import CredentialError, load_credentials
         from reelgraph.nodes.provenance.manifest import build_manifest, embedded_lineage
 
-        key_path = credential_path(ctx, params.key, "key", KEY_ENV)
-        chain_path = credential_path(ctx, params.certificate, "certificate", CERT_ENV)
+        key_path = credential_path(ctx.workspace, params.key, "key", KEY_ENV)
+        chain_path = credential_path(ctx.workspace, params.certificate, "certificate", CERT_ENV)
         try:
             credentials = load_credentials(key_path, chain_path)
         except CredentialError as error:

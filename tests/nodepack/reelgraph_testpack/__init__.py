@@ -113,7 +113,32 @@ class WaitForFile(Node):
         return {"value": params.label}
 
 
-NODE_TYPES = [Fail, FailOnce, Retried, RandomValue, CountCalls, WaitForFile]
+class Gate(Node):
+    """Writes `started`, then waits until `release` exists: holds a run open at a known point so a
+    test can act while it runs (a file barrier, not a sleep)."""
+
+    type = "testpack.gate"
+    inputs = {"frames": Input(PortKind.FRAMES, optional=True)}
+    outputs = {"value": Output(PortKind.JSON)}
+
+    class Params(NodeParams):
+        started: str = Field(description="Written when the node starts")
+        release: str = Field(description="The node returns once this file exists")
+        timeout: float = Field(120, description="Fail after this many seconds without a release")
+
+    def run(self, ctx, params, *, frames=None):
+        import time
+
+        Path(params.started).write_text(ctx.run_id)
+        deadline = time.monotonic() + params.timeout
+        while not Path(params.release).exists():
+            if time.monotonic() > deadline:
+                raise NodeError(f"{params.release} never appeared", param="release")
+            time.sleep(0.01)
+        return {"value": sum(1 for _ in frames) if frames is not None else 0}
+
+
+NODE_TYPES = [Fail, FailOnce, Retried, RandomValue, CountCalls, WaitForFile, Gate]
 
 
 class ModelUser(Node):
