@@ -23,9 +23,8 @@ import yaml
 from bench.memory import long_render
 from reelgraph.flows.api import run_document
 from reelgraph.flows.runtime import open_runtime
-from reelgraph.nodes import PortKind
 from reelgraph.nodes import codecs as codecs_module
-from reelgraph.nodes.codecs import CODECS
+from reelgraph.nodes.ports import PORT_KINDS, PortKind
 
 REPO = Path(__file__).resolve().parent.parent
 
@@ -59,8 +58,8 @@ def render(document: dict, codec: str) -> dict:
                     continue
                 frames += manifest["count"]
                 chunk_bytes += sum(runtime.store.size(child)
-                                   for child in CODECS[PortKind.FRAMES].children(sha, runtime.store))
-                decoded = CODECS[PortKind.FRAMES].decode(sha, {}, runtime.store)
+                                   for child in PORT_KINDS[PortKind.FRAMES].codec.children(sha, runtime.store))
+                decoded = PORT_KINDS[PortKind.FRAMES].codec.decode(sha, {}, runtime.store)
                 fingerprints[node_id] = hash_frames(decoded)
         runtime.db.dispose()
     return {"frames": frames, "bytes": chunk_bytes, "wall": wall, "cpu": cpu, "fingerprints": fingerprints}

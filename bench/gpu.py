@@ -93,7 +93,7 @@ class Bench:
     def call(self, node_type: str, params: dict, **inputs) -> dict:
         """One node run through its real class, inputs by port; lazy frames are drawn in full."""
         node_class = self.registry.get(node_type)
-        outputs = node_class().run(self.ctx, inputs, node_class.Params.model_validate(params))
+        outputs = node_class().run(self.ctx, node_class.Params.model_validate(params), **inputs)
         if "frames" in outputs:
             from reelgraph.nodes.values import Frames
 

@@ -5,8 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from reelgraph.flows.runtime import Runtime
-from reelgraph.nodes import PortKind
-from reelgraph.nodes.codecs import CODECS
+from reelgraph.nodes.ports import port_kind
 from reelgraph.storage import garbage
 from reelgraph.storage.garbage import GcPolicy, GcReport, RunUsage
 
@@ -14,10 +13,10 @@ from reelgraph.storage.garbage import GcPolicy, GcReport, RunUsage
 def manifest_children(runtime: Runtime) -> garbage.ChildrenOf:
     def children_of(kind: str, sha256: str) -> list[str]:
         try:
-            codec = CODECS[PortKind(kind)]
+            spec = port_kind(kind)
         except (ValueError, KeyError):  # a kind this version does not know: a single blob
             return []
-        return codec.children(sha256, runtime.store)
+        return spec.codec.children(sha256, runtime.store)
     return children_of
 
 

@@ -137,7 +137,7 @@ class LocalArtifactStore:
 
     def iter_blobs(self):
         """(sha256, size, mtime) of every blob in the store."""
-        for folder in self.objects.iterdir():
+        for folder in (self.root / "objects").iterdir():
             if not folder.is_dir() or len(folder.name) != 2:
                 continue
             for entry in os.scandir(folder):

@@ -6,13 +6,13 @@ import json
 import numpy as np
 import pytest
 
-from reelgraph.nodes.codecs import CODECS, canonical_json
 from reelgraph.nodes.frame_chunks import RAW, ZSTD_GRADIENT, decode_chunk, encode_chunk
-from reelgraph.nodes.ports import PortKind
+from reelgraph.nodes.hashing import canonical_json
+from reelgraph.nodes.ports import PORT_KINDS, PortKind
 from reelgraph.nodes.values import Frames
 from reelgraph.storage.artifact_store import LocalArtifactStore
 
-FRAMES = CODECS[PortKind.FRAMES]
+FRAMES = PORT_KINDS[PortKind.FRAMES].codec
 
 
 def photo_pan(count: int, width: int = 320, height: int = 180) -> list[np.ndarray]:

@@ -13,8 +13,7 @@ import pytest
 from reelgraph.flows.api import run_document
 from reelgraph.flows.store_maintenance import collect_garbage, disk_usage, manifest_children
 from reelgraph.graph import GraphBuilder
-from reelgraph.nodes import PortKind
-from reelgraph.nodes.codecs import CODECS
+from reelgraph.nodes.ports import port_kind
 from reelgraph.storage import repository as repo
 from reelgraph.storage.garbage import GcPolicy, set_pinned
 from reelgraph.storage.records import RUNNING
@@ -55,7 +54,7 @@ def readable(runtime, result: dict) -> bool:
     for node in result["nodes"].values():
         for sha in node["outputs"].values():
             artifact = repo.get_artifacts(runtime.db, [sha])[sha]
-            value = CODECS[PortKind(artifact.kind)].decode(sha, artifact.meta, runtime.store)
+            value = port_kind(artifact.kind).codec.decode(sha, artifact.meta, runtime.store)
             if artifact.kind == "frames":
                 assert all(isinstance(frame, np.ndarray) for frame in value)
     return True
