@@ -5,7 +5,7 @@
 
 Frames stream in chunks through the artifact store, so memory stays flat whatever the length.
 Prints the peak resident set of the reelgraph process and, separately, of ffmpeg (a child
-process). Goal: under 1.5 GB. The store needs about 19 GB of disk for the raw frame chunks.
+process). Goal: under 1.5 GB. The store needs about 5 GB of disk for the frame chunks (19 GB raw).
 """
 from __future__ import annotations
 
