@@ -138,6 +138,7 @@ def test_the_directing_example_launches_the_rocket_and_cleans_the_flickering_cli
     for node, size in (("launch_video", (640, 426)), ("refined_video", (480, 320))):
         video = ffprobe(artifact(node, "video")).video
         assert (video.codec, video.width, video.height) == ("h264", *size)
+        assert verified(examples, artifact(node, "video"))["lineage"]["run_id"] == result["run_id"]  # signed
     before = json.loads(artifact("quality_before", "report").read_text())
     after = json.loads(artifact("quality_after", "report").read_text())
     assert after["flicker"] < before["flicker"] / 5 and after["warp_error"]["mean"] < before["warp_error"]["mean"]
