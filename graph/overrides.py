@@ -37,7 +37,15 @@ def apply_overrides(raw: dict, assignments: list[str]) -> dict:
                 issues.append(ValidationIssue("invalid_override", f"--set {assignment!r}: the document's "
                                               "'matrix' is not a mapping", field="--set"))
                 continue
-            document["matrix"] = document.get("matrix") or {}
+            declared = document.get("matrix") or {}
+            if len(parts) != 2 or parts[1] not in declared:  # a misspelt variable would be ignored
+                known = ", ".join(map(str, declared)) or "none"
+                issues.append(ValidationIssue(
+                    "unknown_matrix_variable", f"--set {assignment!r} names matrix variable "
+                    f"'{'.'.join(parts[1:])}', which the document does not declare (it declares: {known})",
+                    field="--set"))
+                continue
+            document["matrix"] = declared
             document["matrix"][parts[1]] = values
             continue
         nodes = document.get("nodes")

@@ -29,12 +29,13 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, ClassVar
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator
 
 from reelgraph.nodes.workspace import Workspace
 
 from reelgraph.nodes.context import NodeContext
 from reelgraph.nodes.node_checks import check_node_class
+from reelgraph.nodes.param_types import bool_for_number
 from reelgraph.nodes.ports import Input, Output
 
 FILE_PARAM_FLAG = "x-reelgraph-file"
@@ -47,6 +48,16 @@ class NodeParams(BaseModel):
     imported: validating a graph builds only the models of the node types it uses."""
 
     model_config = ConfigDict(extra="forbid", frozen=True, defer_build=True)
+
+    @field_validator("*", mode="before")
+    @classmethod
+    def _no_bool_for_a_number(cls, value: Any, info: ValidationInfo) -> Any:
+        """`true` is not 1: pydantic would coerce it (see param_types)."""
+        where = bool_for_number(cls.model_fields[info.field_name].annotation, value)
+        if where is not None:
+            raise ValueError(f"true/false where a number is expected{' (at ' + where + ')' if where else ''}; "
+                             "write the number")
+        return value
 
 
 def file_param(default: Any = ..., *, description: str, **kwargs: Any) -> Any:

@@ -6,14 +6,18 @@ from typing import Literal
 from pydantic import Field
 
 from reelgraph.nodes.api import Node, NodeParams, file_param
-from reelgraph.nodes.errors import NodeError
+from reelgraph.nodes.image_files import ImageFile, read_rgb_images
 from reelgraph.nodes.ports import Input, Output, PortKind
 
 
 class ImageLoad(Node):
-    """Load one or more image files (PNG, JPEG, WebP...) from the workspace, as RGB."""
+    """Load one or more image files (PNG, JPEG, WebP, TIFF...) from the workspace as 8-bit RGB:
+    16-bit and float samples scaled, transparency flattened onto a background, EXIF rotation
+    applied; a file past the pixel caps (REELGRAPH_MAX_IMAGE_PIXELS, REELGRAPH_MAX_NODE_PIXELS)
+    is refused before it is decoded."""
 
     type = "image.load"
+    version = 2  # 16-bit, float, transparent and EXIF-rotated files load differently from v1
     title = "Load images"
     category = "image"
     outputs = {
@@ -23,22 +27,14 @@ class ImageLoad(Node):
 
     class Params(NodeParams):
         paths: list[str] = file_param(description="Image files, relative to the graph document", min_length=1)
+        background: str = Field("#ffffff", pattern=r"^#[0-9a-fA-F]{6}$",
+                                description="Colour shown where an image is transparent (#rrggbb)")
 
     def run(self, ctx, params):
-        from PIL import Image, UnidentifiedImageError
-
-        images = []
-        for index, path in enumerate(params.paths):
-            real = ctx.resolve_path(path, param=f"paths[{index}]")
-            try:
-                with Image.open(real) as image:
-                    images.append(image.convert("RGB"))
-            except FileNotFoundError:
-                raise NodeError(f"no image file at '{path}'", param=f"paths[{index}]",
-                                hint="check the path; it is relative to the graph document") from None
-            except UnidentifiedImageError:
-                raise NodeError(f"'{path}' is not an image Pillow can read", param=f"paths[{index}]",
-                                hint="use PNG, JPEG or WebP") from None
+        files = [ImageFile(ctx.resolve_path(path, param=f"paths[{index}]"), path, f"paths[{index}]")
+                 for index, path in enumerate(params.paths)]
+        background = tuple(int(params.background[i:i + 2], 16) for i in (1, 3, 5))
+        images = read_rgb_images(files, background)
         return {"images": images, "image": images[0]}
 
 

@@ -3,11 +3,18 @@
 SQLite (the embedded default, under `.reelgraph/` in the working directory) runs in WAL mode so
 readers never block the writer, with a busy timeout so concurrent writers wait instead of failing.
 PostgreSQL is reached through psycopg 3. Migrations run on open when the schema is behind.
+
+In WAL mode the .db file may hold nothing until a checkpoint: every record of a command sits in
+.db-wal until the last connection closes. Every engine opened here is checkpointed and disposed
+when the command ends (`close_databases`, also at interpreter exit), so a user who copies the
+.db file copies the history.
 """
 from __future__ import annotations
 
+import atexit
 import os
 import threading
+import weakref
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -17,6 +24,9 @@ from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from sqlalchemy import Engine, create_engine, event, text
 from sqlalchemy.engine import make_url
+from sqlalchemy.exc import SQLAlchemyError
+
+from reelgraph.storage.db_errors import DatabaseUnavailable, explain
 
 MIGRATIONS = Path(__file__).parent / "migrations"
 DATABASE_ENV = "REELGRAPH_DATABASE_URL"
@@ -92,11 +102,44 @@ class Database:
     engine: Engine
 
     def dispose(self) -> None:
-        self.engine.dispose()
+        checkpoint_and_dispose(self.engine)
+        _open_engines.discard(self.engine)
+
+
+_open_engines: weakref.WeakSet[Engine] = weakref.WeakSet()
 
 
 def open_database(url: str | None = None) -> Database:
+    """Open (and migrate) the database; a driver failure becomes DatabaseUnavailable."""
     resolved = database_url(url)
-    engine = create_db_engine(resolved)
-    migrate(engine)
+    try:
+        engine = create_db_engine(resolved)
+        migrate(engine)
+    except SQLAlchemyError as error:
+        raise explain(resolved, error) from None
+    except OSError as error:  # the SQLite file's folder cannot be made
+        raise DatabaseUnavailable(resolved, f"cannot create the database's folder: {error}",
+                                  "check the path and its permissions, or point --db elsewhere") from None
+    _open_engines.add(engine)
     return Database(resolved, engine)
+
+
+def checkpoint_and_dispose(engine: Engine) -> None:
+    """Move SQLite's write-ahead log into the .db file, then close every pooled connection."""
+    if engine.dialect.name == "sqlite" and engine.url.database not in (None, "", ":memory:"):
+        try:
+            with engine.connect() as connection:
+                connection.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
+        except SQLAlchemyError:
+            pass  # another process holds the log; whoever closes last checkpoints it
+    engine.dispose()
+
+
+def close_databases() -> None:
+    """Checkpoint and dispose every engine this process opened: at the end of a command."""
+    for engine in list(_open_engines):
+        checkpoint_and_dispose(engine)
+        _open_engines.discard(engine)
+
+
+atexit.register(close_databases)

@@ -55,6 +55,7 @@ COMMANDS: dict[str, LazyCommand] = {
     "schemas": LazyCommand(f"{_CLI}.catalog_commands:schemas_app", "JSON Schemas of documents and node types."),
     "keys": LazyCommand(f"{_CLI}.provenance_commands:keys_app", "Signing keys for C2PA manifests."),
     "watermark": LazyCommand(f"{_CLI}.provenance_commands:watermark_app", "Invisible watermarks."),
+    "db": LazyCommand(f"{_CLI}.db_commands:db_app", "The run database."),
 }
 
 app = typer.Typer(name="reelgraph", help="Node-graph orchestration for AI video production.",
@@ -71,7 +72,19 @@ def _reelgraph() -> None:
 def _database_error(error: BaseException) -> bool:
     """Whether `error` is SQLAlchemy's (checked without importing SQLAlchemy when nothing did)."""
     exc = sys.modules.get("sqlalchemy.exc")
-    return exc is not None and isinstance(error, (exc.OperationalError, exc.ProgrammingError))
+    return exc is not None and isinstance(error, (exc.OperationalError, exc.ProgrammingError, exc.DatabaseError))
+
+
+def _database_failure(message: str) -> None:
+    from rich.markup import escape
+
+    from reelgraph.flows.cli.common import EXIT_FAILED, err_console, print_json
+
+    if "--json" in sys.argv[1:]:  # the contract: one JSON object on stdout, whatever happened
+        print_json({"status": "error", "error": message})
+    else:  # one line a user can copy, not wrapped at 80 columns
+        err_console.print(f"[bold red]database error:[/] {escape(message)}", highlight=False, soft_wrap=True)
+    sys.exit(EXIT_FAILED)
 
 
 def main() -> None:
@@ -79,10 +92,14 @@ def main() -> None:
     try:
         app()
     except Exception as error:
+        db_errors = sys.modules.get("reelgraph.storage.db_errors")
+        if db_errors is not None and isinstance(error, db_errors.DatabaseUnavailable):
+            _database_failure(str(error))
         if not _database_error(error):
             raise
-        from reelgraph.flows.cli.common import EXIT_FAILED, err_console
-
-        err_console.print(f"[bold red]database error:[/] {str(error.orig).strip()}\n"
-                          "check --db / REELGRAPH_DATABASE_URL and that the database is reachable")
-        sys.exit(EXIT_FAILED)
+        _database_failure(f"{str(error.orig).strip()}; check --db / REELGRAPH_DATABASE_URL and that the "
+                          "database is reachable")
+    finally:  # checkpoint SQLite's log into the .db file before the process ends
+        opened = sys.modules.get("reelgraph.storage.db")  # not imported: nothing was opened
+        if opened is not None:
+            opened.close_databases()

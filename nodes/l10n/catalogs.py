@@ -15,6 +15,7 @@ trgLang, JSON "language"), else from its file name (`es.po`, `campaign.ar.xlf`, 
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -40,17 +41,38 @@ class Catalog:
         return self.approved.get(normalise_source(source))
 
 
+PO_KEYWORD = re.compile(r'^(msgctxt|msgid|msgid_plural|msgstr(\[\d+\])?)?\s*("(?:[^"\\]|\\.)*")?$')
+
+
+def _po_syntax_error(path: Path) -> str | None:
+    """The first line that is not a comment, a keyword with one quoted string, or a continued
+    string. Babel reads past such lines (an unterminated "Hello as 'Hell'), so check first."""
+    for number, line in enumerate(  # the syntax is ASCII; babel decodes with the declared charset
+            path.read_bytes().decode("utf-8", errors="replace").splitlines(), start=1):
+        line = line.strip()
+        if not line or line.startswith("#"):
+            continue
+        match = PO_KEYWORD.match(line)
+        if match is None or match.group(3) is None:
+            return f"line {number} is not PO syntax: {line[:60]!r}"
+    return None
+
+
 def _po_units(path: Path) -> tuple[str | None, list[tuple[str, str, bool]]]:
     from babel.messages.pofile import read_po
 
+    if (problem := _po_syntax_error(path)) is not None:
+        raise ValueError(problem)
     with path.open("rb") as handle:
-        catalog = read_po(handle, abort_invalid=False)
+        catalog = read_po(handle, abort_invalid=True)  # otherwise a broken entry is skipped silently
     units = []
     for message in catalog:
         if not message.id or isinstance(message.id, (tuple, list)):
             continue  # the header, or a plural entry (scripts have no plural forms)
         translation = message.string if isinstance(message.string, str) else ""
         units.append((message.id, translation, bool(translation) and not message.fuzzy))
+    if not units:
+        raise ValueError("it holds no messages")
     return catalog.locale_identifier, units
 
 
@@ -145,6 +167,23 @@ def load_catalog(path: Path, name: str, *, param: str) -> Catalog:
             catalog.unapproved.add(key)
     catalog.unapproved -= catalog.approved.keys()
     return catalog
+
+
+def check_catalog_names(catalogs: list[Catalog], paths: list[Path], target: str) -> None:
+    """A catalog named for a language (`fr.po`, `fr/messages.po`, `campaign.fr.xlf`) must be for
+    that language: `catalogs: [l10n/${locale}.po]` whose fr.po says `Language: es` would
+    otherwise be ignored by the fr branch, which then ships machine translation without a word."""
+    from babel import localedata
+
+    for index, (catalog, path) in enumerate(zip(catalogs, paths, strict=True)):
+        named = language_from_file_name(path)
+        if named and not localedata.exists(parse_locale(named).language):
+            continue  # 'ui.po' names no language
+        if named and parse_locale(named).language != parse_locale(catalog.language).language:
+            raise NodeError(f"catalog '{catalog.name}' is for '{catalog.language}', but its name says "
+                            f"'{named}' (this branch translates into '{target}')", param=f"catalogs[{index}]",
+                            code="catalog_language_mismatch",
+                            hint="fix its Language header / target-language, or list the right file")
 
 
 def catalogs_for(catalogs: list[Catalog], target: str) -> list[Catalog]:

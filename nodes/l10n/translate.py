@@ -1,13 +1,14 @@
 """l10n.translate: a script into one locale, approved catalog translations first, then MT."""
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Literal
 
 from pydantic import Field, field_validator
 
 from reelgraph.nodes.api import Node, NodeParams, file_param
 from reelgraph.nodes.errors import NodeError
-from reelgraph.nodes.l10n.catalogs import catalogs_for, load_catalog
+from reelgraph.nodes.l10n.catalogs import catalogs_for, check_catalog_names, load_catalog
 from reelgraph.nodes.l10n.glossary import protect, restore, terms_for_locale
 from reelgraph.nodes.l10n.locales import parse_locale, same_language
 from reelgraph.nodes.l10n.mt_backends import make_translator
@@ -102,8 +103,10 @@ class Translate(Node):
         """The script and only the catalogs that serve the target language: editing the Spanish
         catalog re-runs the Spanish branch and no other."""
         files = super().key_files(params, workspace)
-        catalogs = [load_catalog(files[f"catalogs.{i}"], path, param=f"catalogs[{i}]")
-                    for i, path in enumerate(params.catalogs)]
+        paths = [files[f"catalogs.{i}"] for i in range(len(params.catalogs))]
+        catalogs = [load_catalog(real, path, param=f"catalogs[{i}]")
+                    for i, (real, path) in enumerate(zip(paths, params.catalogs, strict=True))]
+        check_catalog_names(catalogs, [Path(path) for path in params.catalogs], params.target)  # as written
         serving = {id(catalog) for catalog in catalogs_for(catalogs, params.target)}
         return {label: path for label, path in files.items()
                 if not label.startswith("catalogs.") or id(catalogs[int(label.split(".")[1])]) in serving}

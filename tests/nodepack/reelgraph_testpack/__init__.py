@@ -74,12 +74,20 @@ class CountCalls(Node):
         label: str = ""
         seconds: float = Field(0, description="Sleep this long first: a window for races")
         pid_file: str = Field("", description="Write the executing process id here first")
+        release_file: str = Field("", description="Then block until this file exists: a test decides "
+                                                  "when the node finishes, not the clock")
 
     def run(self, ctx, params, *, value=None):
         import time
 
         if params.pid_file:
             Path(params.pid_file).write_text(str(os.getpid()))
+        if params.release_file:
+            deadline = time.monotonic() + 600  # a test that never releases fails, it does not hang CI
+            while not Path(params.release_file).exists():
+                if time.monotonic() > deadline:
+                    raise RuntimeError(f"{params.release_file} never appeared")
+                time.sleep(0.02)
         time.sleep(params.seconds)
         with open(params.log, "a") as handle:
             handle.write(f"{ctx.node_id} {os.getpid()}\n")
