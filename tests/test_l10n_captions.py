@@ -121,3 +121,21 @@ def test_no_text_source_is_refused(harness):
     with pytest.raises(NodeError) as failure:
         harness.run("l10n.captions", {}, frames=black_frames())
     assert "subtitles" in failure.value.hint
+
+
+def test_emoji_that_noto_symbols_has_are_drawn(harness):
+    plain = caption(harness, "Coffee", "en")
+    with_symbols = caption(harness, "Coffee ☕ ★", "en")  # before: missing_font, "install fonts-noto-core"
+    assert ink(with_symbols).shape[1] > ink(plain).shape[1]  # the symbols took ink to the right
+
+
+def test_emoji_no_outline_font_has_name_the_package_that_has_them(harness):
+    from reelgraph.nodes import NodeError
+    from reelgraph.nodes.l10n.fonts import installed_fonts
+
+    if any(name.startswith("Symbola") for name in installed_fonts()):
+        pytest.skip("fonts-symbola is installed here: every emoji has a glyph")
+    with pytest.raises(NodeError) as caught:
+        FontChooser().check_covers("Party 🎉")
+    message = str(caught.value)
+    assert "🎉 (U+1F389)" in message and "fonts-symbola" in message and "fonts-noto-core" not in message

@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Annotated, Any, NoReturn
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 
 if TYPE_CHECKING:
     from reelgraph.graph import GraphInvalid
@@ -40,7 +41,7 @@ def fail(message: str, code: int = EXIT_FAILED, *, as_json: bool = False) -> NoR
     if as_json:
         print_json({"error": message})
     else:
-        err_console.print(f"[bold red]error:[/] {message}")
+        err_console.print(f"[bold red]error:[/] {escape(message)}")
     raise typer.Exit(code)
 
 

@@ -6,6 +6,7 @@ database (for `plan`'s cache look-up) inside `plan`: validating never loads SQLA
 from __future__ import annotations
 
 import typer
+from rich.markup import escape
 from rich.table import Table
 
 from reelgraph.flows.cli.common import (EXIT_INVALID, EXIT_OK, DbOption, FileArgument, JsonOption, SetOption, StoreOption,
@@ -55,5 +56,5 @@ def plan(file: FileArgument, set_: SetOption = None, target: TargetOption = None
         table.add_column(column)
     for row in rows:
         style = "cyan" if row["action"] == "cached" else "green"
-        table.add_row(row["node"], row["type"], row["cache_key"][:16], f"[{style}]{row['action']}[/]")
+        table.add_row(escape(row["node"]), row["type"], row["cache_key"][:16], f"[{style}]{row['action']}[/]")
     console.print(table)

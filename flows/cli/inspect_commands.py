@@ -4,6 +4,7 @@ from __future__ import annotations
 from typing import Annotated
 
 import typer
+from rich.markup import escape
 from rich.table import Table
 
 from reelgraph.flows.cli.common import DbOption, JsonOption, StoreOption, console, fail, print_json
@@ -53,11 +54,14 @@ def runs_show(run_id: Annotated[str, typer.Argument(help="The run id (or its fir
         return
     console.print(f"run [bold]{run.id}[/] of [bold]{run.graph_name}[/] on {run.engine}: {run.status}")
     table = Table()
-    for column in ("node", "type", "status", "attempts", "outputs", "error"):
+    table.add_column("node", overflow="fold")  # expanded ids whole: caption[locale=en], not caption
+    for column in ("type", "status", "attempts", "outputs", "error"):
         table.add_column(column)
     for node_id, node in result["nodes"].items():
         outputs = ", ".join(f"{port}={sha[:12]}" for port, sha in node["outputs"].items())
-        table.add_row(node_id, node["type"], node["status"], str(node["attempts"]), outputs, node["error"] or "")
+        # escape: Rich reads "[locale=en]" as markup and drops it
+        table.add_row(escape(node_id), node["type"], node["status"], str(node["attempts"]), outputs,
+                      escape(node["error"] or ""))
     console.print(table)
 
 

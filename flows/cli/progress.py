@@ -4,6 +4,7 @@ from __future__ import annotations
 import threading
 from types import TracebackType
 
+from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, SpinnerColumn, TaskID, TextColumn, TimeElapsedColumn
 
 from reelgraph.flows.cli.common import err_console
@@ -56,7 +57,7 @@ class RunProgress:
                     self._progress.remove_task(task)
                 style = STATUS_STYLE.get(event.status, "")
                 detail = f": {event.error}" if event.error else f" ({event.seconds:.1f}s)" if event.seconds else ""
-                self._progress.console.print(f"  [{style}]{event.status:>9}[/] {event.node_id}{detail}",
+                self._progress.console.print(f"  [{style}]{event.status:>9}[/] {escape(event.node_id + detail)}",
                                              highlight=False)
                 self._progress.advance(self._run_task)
 

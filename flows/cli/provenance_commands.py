@@ -5,6 +5,7 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
+from rich.markup import escape
 from rich.table import Table
 
 from reelgraph.flows.cli.common import EXIT_FAILED, DbOption, JsonOption, StoreOption, console, err_console, fail, print_json
@@ -52,7 +53,7 @@ def _print_lineage_nodes(lineage: dict) -> None:
     for node in lineage.get("nodes", []):
         outputs = ", ".join(f"{port}={sha[:12]}" for port, sha in (node.get("outputs") or {}).items())
         bindings = ", ".join(f"{k}={v}" for k, v in (node.get("bindings") or {}).items())
-        table.add_row(node["node_id"], f"{node['type']} v{node.get('version', '?')}", bindings,
+        table.add_row(escape(node["node_id"]), f"{node['type']} v{node.get('version', '?')}", bindings,
                       ", ".join(node.get("models", [])), ", ".join(str(s) for s in node.get("seeds", [])), outputs)
     console.print(table)
 

@@ -6,6 +6,7 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
+from rich.markup import escape
 
 from reelgraph.flows import session
 from reelgraph.flows.api import create_run_from, execute_run
@@ -14,12 +15,12 @@ from reelgraph.flows.cli.common import (EXIT_FAILED, EXIT_INVALID, EXIT_OK, DbOp
 from reelgraph.flows.cli.interrupts import StopOnSignals, exit_past_abandoned_nodes, resume_hint
 from reelgraph.flows.cli.progress import RunProgress
 from reelgraph.flows.engines import engine_names
-from reelgraph.flows.export import export_final_outputs
+from reelgraph.flows.export import ExportFailed, check_out_folder, export_final_outputs
 from reelgraph.flows.results import run_result
 from reelgraph.flows.runtime import Runtime, open_runtime
 from reelgraph.graph import GraphInvalid
 from reelgraph.storage import repository as repo
-from reelgraph.storage.records import DONE_STATUSES, INTERRUPTED, SUCCEEDED
+from reelgraph.storage.records import DONE_STATUSES, FAILED, INTERRUPTED, SUCCEEDED
 
 EngineOption = Annotated[str, typer.Option("--engine", help=f"Where nodes run: {', '.join(engine_names())}")]
 OutOption = Annotated[Path | None, typer.Option("--out", help="Copy the final outputs into this folder")]
@@ -49,15 +50,34 @@ def _execute(runtime: Runtime, run_id: str, engine_name: str, total: int, json_o
         err_console.print(resume_hint(run_id), soft_wrap=True, highlight=False)
         exit_past_abandoned_nodes(stop.exit_code)
         raise typer.Exit(stop.exit_code)
-    if out is not None:
-        written = export_final_outputs(runtime, run_id, out)
-        if not json_output:
-            console.print(f"wrote {len(written)} file(s) to {out}")
+    if out is not None:  # a failed copy is part of the one JSON answer, and fails the command
+        try:
+            written = export_final_outputs(runtime, run_id, out)
+            result["export"] = {"out": str(out), "written": [str(path) for path in written]}
+        except ExportFailed as error:
+            result["export"] = {"out": str(out), "error": str(error)}
     if json_output:
         print_json(result)
     else:
         _print_summary(result)
-    raise typer.Exit(EXIT_OK if status == SUCCEEDED else EXIT_FAILED)
+        if "error" in result.get("export", {}):
+            err_console.print(f"[bold red]error:[/] {escape(result['export']['error'])}")
+        elif out is not None:
+            console.print(f"wrote {len(result['export']['written'])} file(s) to {out}")
+    failed = status != SUCCEEDED or "error" in result.get("export", {})
+    raise typer.Exit(EXIT_FAILED if failed else EXIT_OK)
+
+
+def _check_out(runtime: Runtime, run_id: str, out: Path | None, json_output: bool, *, new_run: bool) -> None:
+    """--out is checked before anything executes; a new run refused here is recorded as failed."""
+    if out is None:
+        return
+    try:
+        check_out_folder(runtime, run_id, out)
+    except ExportFailed as error:
+        if new_run:
+            repo.set_run_status(runtime.db, run_id, FAILED, error=f"not started: {error}")
+        fail(str(error), as_json=json_output)
 
 
 def _print_summary(result: dict) -> None:
@@ -69,7 +89,8 @@ def _print_summary(result: dict) -> None:
     console.print(f"run [bold]{result['run_id']}[/] [{style}]{result['status']}[/]: {summary}")
     for node_id, node in result["nodes"].items():
         if node["status"] == "failed":
-            console.print(f"  [bold red]failed[/] {node_id}: {node['error']}", highlight=False)
+            console.print(f"  [bold red]failed[/] {escape(node_id)}: {escape(node['error'] or '')}",
+                          highlight=False)
 
 
 def run(file: FileArgument, engine: EngineOption = "local", db: DbOption = None, store: StoreOption = None,
@@ -83,6 +104,7 @@ def run(file: FileArgument, engine: EngineOption = "local", db: DbOption = None,
         run_id, graph_plan, settled = create_run_from(runtime, file, engine=engine, overrides=set_, targets=target)
     except GraphInvalid as error:
         report_invalid(error, as_json=json_output)
+    _check_out(runtime, run_id, out, json_output, new_run=True)
     if not json_output and not sys.stderr.isatty():
         console.print(f"run {run_id}: {len(graph_plan.nodes)} nodes, {settled} cached")
     _execute(runtime, run_id, engine, len(graph_plan.nodes), json_output, out, settled, _engine_options(address))
@@ -101,6 +123,7 @@ def resume(run_id: Annotated[str, typer.Argument(help="The run id (or its first 
     run_info = repo.get_run(runtime.db, matches[0])
     if store is None and run_info.store_uri != runtime.store.uri:
         runtime = open_runtime(db, run_info.store_uri)
+    _check_out(runtime, run_info.id, out, json_output, new_run=False)
     try:
         session.prepare_resume(runtime, run_info.id)
     except session.RunStillActive as error:

@@ -1,4 +1,5 @@
-"""schedule, schedules list/remove, serve: cron renders through Prefect deployments."""
+"""schedule, schedules list/remove, serve: cron renders, kept in reelgraph's database and run as
+Prefect deployments by `serve` (registered at once with a configured Prefect server)."""
 from __future__ import annotations
 
 from pathlib import Path
@@ -23,8 +24,8 @@ def schedule(file: Annotated[Path, typer.Argument(help="A graph document", show_
              set_: SetOption = None,
              engine: Annotated[str, typer.Option("--engine", help="The engine each scheduled run uses")] = "local",
              db: DbOption = None, store: StoreOption = None, json_output: JsonOption = False) -> None:
-    """Render a graph on a cron schedule (a Prefect deployment; `reelgraph serve` runs it)."""
-    from reelgraph.flows.schedules import create_schedule
+    """Render a graph on a cron schedule (`reelgraph serve` runs it, as a Prefect deployment)."""
+    from reelgraph.flows.schedules import ScheduleFailed, create_schedule
 
     if engine not in engine_names():
         fail(f"unknown engine '{engine}'; choose one of {', '.join(engine_names())}", EXIT_INVALID,
@@ -34,13 +35,18 @@ def schedule(file: Annotated[Path, typer.Argument(help="A graph document", show_
         created = create_schedule(runtime, file, cron=cron, name=name, overrides=set_ or [], engine=engine)
     except GraphInvalid as error:
         report_invalid(error, as_json=json_output)
-    except ValueError as error:  # Prefect refuses a malformed cron expression
+    except ValueError as error:  # a malformed cron expression
         fail(f"cannot schedule: {error}", EXIT_INVALID, as_json=json_output)
+    except ScheduleFailed as error:
+        fail(str(error), as_json=json_output)
     if json_output:
         print_json(created)
+    elif created["prefect_api"]:
+        console.print(f"scheduled [bold]{created['name']}[/] on '{cron}' as deployment {created['deployment']} "
+                      f"at {created['prefect_api']}; run `reelgraph serve` to execute schedules", highlight=False)
     else:
-        console.print(f"scheduled [bold]{created['name']}[/] on '{cron}' as deployment {created['deployment']}; "
-                      "run `reelgraph serve` to execute schedules")
+        console.print(f"scheduled [bold]{created['name']}[/] on '{cron}' in reelgraph's database; run "
+                      "`reelgraph serve` to execute schedules (it makes the Prefect deployments)", highlight=False)
 
 
 @schedules_app.command("list")
@@ -60,19 +66,26 @@ def schedules_list(db: DbOption = None, json_output: JsonOption = False) -> None
 
 @schedules_app.command("remove")
 def schedules_remove(name: Annotated[str, typer.Argument(help="The schedule's name")], db: DbOption = None) -> None:
-    """Remove a schedule and its Prefect deployment."""
-    from reelgraph.flows.schedules import remove_schedule
+    """Remove a schedule (and its deployment from a configured Prefect server)."""
+    from reelgraph.flows.schedules import ScheduleFailed, remove_schedule
 
-    if not remove_schedule(open_runtime(db), name):
-        fail(f"no schedule named '{name}'")
+    try:
+        removed = remove_schedule(open_runtime(db), name)
+    except ScheduleFailed as error:
+        fail(str(error))
+    if not removed:
+        fail(f"no schedule named '{name}'; `reelgraph schedules list` shows them")
     console.print(f"removed schedule {name}")
 
 
 def serve(db: DbOption = None, store: StoreOption = None,
           run_once: Annotated[bool, typer.Option("--run-once", help="Run what is due now, then exit")] = False) -> None:
     """Run the recorded schedules (a Prefect runner); keep it running, e.g. under systemd."""
-    from reelgraph.flows.schedules import serve_schedules
+    from reelgraph.flows.schedules import ScheduleFailed, serve_schedules
 
-    served = serve_schedules(open_runtime(db, store), run_once=run_once)
+    try:
+        served = serve_schedules(open_runtime(db, store), run_once=run_once)
+    except ScheduleFailed as error:
+        fail(str(error))
     if not served:
         fail("no schedules to serve; create one with `reelgraph schedule FILE --cron ...`")

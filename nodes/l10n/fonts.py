@@ -18,6 +18,12 @@ from reelgraph.nodes.errors import NodeError
 FONT_DIRS = (Path("/usr/share/fonts/truetype/noto"), Path("/usr/share/fonts/opentype/noto"),
              Path("/usr/share/fonts/truetype/dejavu"), Path("/usr/share/fonts"))
 BASE_FONTS = ("NotoSans-{weight}.ttf", "DejaVuSans{dejavu_weight}.ttf")
+# Symbols and emoji belong to no script. Captions are drawn with outline fonts: Noto's symbol
+# fonts (fonts-noto-core) have some (☕ ★ ❤ 👍), Symbola (fonts-symbola) nearly all emoji. Colour
+# emoji fonts (fonts-noto-color-emoji) are fixed-size bitmaps, which the caption renderer does
+# not draw, so naming that package would not help.
+SYMBOL_FONTS = ("NotoSansSymbols2-Regular.ttf", "NotoSansSymbols-{weight}.ttf", "NotoSansMath-Regular.ttf",
+                "Symbola.ttf", "Symbola_hint.ttf")
 # Scripts whose Noto family is not simply "NotoSans<Script>".
 SCRIPT_FONTS = {
     "LATIN": ("NotoSans-{weight}.ttf",),
@@ -62,6 +68,11 @@ def script_of(char: str) -> str | None:
     return name.split(" ")[0] if name else None
 
 
+def is_symbol(char: str) -> bool:
+    """Emoji and other pictographs (and their modifiers): symbols, not letters of a script."""
+    return unicodedata.category(char) in ("So", "Sk", "Sm") or 0x1F000 <= ord(char) <= 0x1FAFF
+
+
 class FontChooser:
     def __init__(self, *, user_font: Path | None = None, bold: bool = True) -> None:
         self.user_font = user_font
@@ -82,7 +93,8 @@ class FontChooser:
             family = "".join(part.title() for part in script.split("_"))
             scripted = self._named(SCRIPT_FONTS.get(script, (f"NotoSans{family}-{{weight}}.ttf",)))
         user = [self.user_font] if self.user_font else []
-        return user + scripted + self._named(BASE_FONTS)
+        symbols = self._named(SYMBOL_FONTS) if script is None else []
+        return user + scripted + self._named(BASE_FONTS) + symbols
 
     def font_for(self, char: str, current: Path | None) -> Path | None:
         code = ord(char)
@@ -100,6 +112,12 @@ class FontChooser:
         missing = sorted(char for char in visible if self.font_for(char, None) is None)
         if missing:
             shown = " ".join(f"{char} (U+{ord(char):04X})" for char in missing[:5])
+            if all(is_symbol(char) for char in missing):
+                raise NodeError(f"no installed outline font has the emoji or symbols {shown}", port=port,
+                                code="missing_font",
+                                hint="apt-get install fonts-symbola (outline emoji, used automatically; "
+                                     "colour emoji fonts such as fonts-noto-color-emoji are bitmaps captions "
+                                     "cannot draw), or remove them from the text")
             raise NodeError(f"no installed font has the glyphs {shown}", port=port, code="missing_font",
                             hint="apt-get install fonts-noto-core (fonts-noto-cjk for Chinese, Japanese "
                                  "and Korean), or set 'font' to a font file that has them")
