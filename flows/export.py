@@ -50,10 +50,11 @@ def check_out_folder(runtime: Runtime, run_id: str, directory: str | Path) -> No
     for node_run in _final_node_runs(repo.list_node_runs(runtime.db, run_id)):
         node_type = runtime.registry.get(node_run.type)
         for port, output in (node_type.outputs.items() if node_type else ()):
-            stem, kind = f"{_safe_name(node_run.node_id)}.{port}", str(output.kind)
-            if kind not in EXTENSIONS and kind != "images":
+            spec = PORT_KINDS.get(output.kind)
+            if spec is None or spec.extension is None:
                 continue
-            pattern = f"{stem}-*.png" if kind == "images" else f"{stem}.{EXTENSIONS[kind]}"
+            stem = f"{_safe_name(node_run.node_id)}.{port}"
+            pattern = f"{stem}-*.{spec.extension}" if spec.export_parts else f"{stem}.{spec.extension}"
             taken = next((path for path in directory.glob(pattern) if path.is_dir()), None)
             if taken is not None:
                 raise ExportFailed(f"--out {directory}: {taken.name} is a folder, but the output "
