@@ -34,8 +34,8 @@ COMMANDS: dict[str, LazyCommand] = {
     "storyboard": LazyCommand(f"{_CLI}.storyboard_commands:storyboard", "Turn a storyboard into a graph (a "
                               "fan-out over shots, gathered into sequence.assemble, one video per locale) and run it "
                               "like `reelgraph run`."),
-    "schedule": LazyCommand(f"{_CLI}.schedule_commands:schedule", "Render a graph on a cron schedule (a Prefect "
-                            "deployment; `reelgraph serve` runs it)."),
+    "schedule": LazyCommand(f"{_CLI}.schedule_commands:schedule", "Render a graph on a cron schedule "
+                            "(`reelgraph serve` runs it, as a Prefect deployment)."),
     "serve": LazyCommand(f"{_CLI}.schedule_commands:serve", "Run the recorded schedules (a Prefect runner); keep "
                          "it running, e.g. under systemd."),
     "ui": LazyCommand(f"{_CLI}.studio_commands:ui", "The studio: the HTTP API (/api/v1), the editor (/) and N "
