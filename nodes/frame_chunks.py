@@ -33,7 +33,8 @@ def encode_chunk(frames: np.ndarray, codec: str = DEFAULT_CHUNK_CODEC) -> bytes:
         raise ValueError(f"unknown frame chunk codec '{codec}'")
     import zstandard
 
-    residual = np.empty_like(frames)
+    residual = np.empty(frames.shape, dtype=np.uint8)   # C order whatever the frames' layout (a model's
+                                                        # output may be a transposed view)
     residual[:, 0] = frames[:, 0]
     np.subtract(frames[:, 1:], frames[:, :-1], out=residual[:, 1:])       # down the rows
     residual[:, :, 1:] -= residual[:, :, :-1].copy()                       # then along them

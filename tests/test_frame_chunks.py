@@ -72,3 +72,13 @@ def test_a_manifest_of_raw_chunks_written_before_compression_still_reads(store):
 def test_a_chunk_codec_this_version_does_not_know_is_named(store):
     with pytest.raises(ValueError, match="unknown frame chunk codec 'brotli'"):
         decode_chunk(b"", "brotli", 1, 1, 1)
+
+
+def test_frames_that_are_a_transposed_view_round_trip():
+    """A video model's frames can be a view in another memory order (channels-first, transposed)."""
+    rng = np.random.default_rng(3)
+    channels_first = rng.integers(0, 256, size=(3, 3, 16, 24), dtype=np.uint8)
+    frames = channels_first.transpose(0, 2, 3, 1)           # N x H x W x 3, not C-contiguous
+    assert not frames.flags.c_contiguous
+    data = encode_chunk(frames, ZSTD_GRADIENT)
+    assert np.array_equal(decode_chunk(data, ZSTD_GRADIENT, 3, 16, 24), frames)
