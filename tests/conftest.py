@@ -127,7 +127,10 @@ def ray_session():
 
     if not ray.is_initialized() or ray.cluster_resources().get("GPU") != 4:
         shutdown_ray()
-        ray.init(num_cpus=2, num_gpus=4, include_dashboard=False, namespace="reelgraph", log_to_driver=False)
+        # address="local": a Ray of its own, even while someone's `ray start` cluster runs on this
+        # machine (ray.init would attach to it and refuse num_cpus/num_gpus)
+        ray.init(address="local", num_cpus=2, num_gpus=4, include_dashboard=False, namespace="reelgraph",
+                 log_to_driver=False)
     yield
 
 
