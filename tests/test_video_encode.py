@@ -8,7 +8,6 @@ import pytest
 import skimage.data
 from skimage.metrics import peak_signal_noise_ratio
 
-import reelgraph.nodes.video.ffmpeg_pipe as ffmpeg_pipe
 from reelgraph.nodes import Cue, Frames, MediaFile, NodeError, Subtitles
 from reelgraph.nodes.video.ffmpeg_pipe import STDERR_TAIL_BYTES, FfmpegPipe
 from tests.media import decode_frames, ffprobe, write_tone
@@ -146,7 +145,7 @@ def test_frames_of_unknown_count_stream_from_a_generator(harness):
 
 
 def test_progress_is_reported_after_each_chunk(harness, monkeypatch):
-    monkeypatch.setattr(ffmpeg_pipe, "FRAME_CHUNK_BYTES", 4 * 96 * 128 * 3)  # 4 frames a chunk
+    monkeypatch.setattr("reelgraph.nodes.codecs.FRAME_CHUNK_BYTES", 4 * 96 * 128 * 3)  # 4 frames a chunk
     encode(harness, photo_frames(10))
     assert [(event.done, event.total) for event in harness.events] == [(4, 10), (8, 10), (10, 10)]
 

@@ -11,6 +11,7 @@ from pathlib import Path
 import numpy as np
 from PIL import Image
 
+from reelgraph.nodes.ports import PortKind, decode_value
 from reelgraph.storage import ArtifactStore
 from reelgraph.storage.records import ArtifactInfo
 
@@ -29,13 +30,13 @@ def _first_image(store: ArtifactStore, artifact: ArtifactInfo) -> Image.Image:
             raise NoPreview("the image list is empty")
         return Image.open(store.local_path(first[0]))
     if kind == "frames":
-        manifest = json.loads(store.read_bytes(artifact.sha256))
-        if not manifest.get("chunks"):
+        # Through the frames codec: chunks may be compressed (zstd-gradient) or raw (older runs).
+        frames = decode_value(PortKind.FRAMES, PortKind.FRAMES, artifact.sha256,
+                              {**artifact.meta, "mime": artifact.mime}, store)
+        first = next(iter(frames), None)
+        if first is None:
             raise NoPreview("the frame sequence is empty")
-        width, height = manifest["width"], manifest["height"]
-        with open(store.local_path(manifest["chunks"][0]["sha256"]), "rb") as handle:
-            frame = np.frombuffer(handle.read(width * height * 3), dtype=np.uint8)
-        return Image.fromarray(frame.reshape(height, width, 3), "RGB")
+        return Image.fromarray(first, "RGB")
     if kind == "video" or artifact.mime.startswith("video/"):
         poster = subprocess.run(
             ["ffmpeg", "-v", "error", "-i", str(store.local_path(artifact.sha256)), "-frames:v", "1",
