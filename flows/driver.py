@@ -38,6 +38,11 @@ STOP_GRACE_SECONDS = float(os.environ.get("REELGRAPH_STOP_GRACE_SECONDS", "5"))
 WAIT_SECONDS = 0.25  # longest a wait blocks before the loop looks at the stop flag again
 
 
+class EngineUnavailable(Exception):
+    """The engine cannot run this run at all (its cluster cannot start workers): the run fails
+    with this message instead of a traceback."""
+
+
 @dataclass(frozen=True)
 class Completion:
     """A node an engine is done with: its outcome, or why none came back (`lost`)."""
@@ -75,7 +80,10 @@ def drive(runtime: Runtime, run_id: str, engine: NodeLauncher, run: RunContext, 
     state = DagState(repo.list_node_runs(runtime.db, run_id))
     running: set[str] = set()
     stop_deadline: float | None = None
-    engine.open(run, state)
+    try:
+        engine.open(run, state)
+    except EngineUnavailable as error:
+        return session.fail_run(runtime, run_id, str(error))
     try:
         while True:
             if run.stopping:

@@ -15,7 +15,7 @@ import math
 import os
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 
-from reelgraph.flows.devices import cuda_device_count
+from reelgraph.flows.devices import cuda_device_count, default_one_thread
 from reelgraph.flows.driver import Completion, Engine
 from reelgraph.flows.events import RunContext
 from reelgraph.flows.runner import run_node
@@ -42,6 +42,7 @@ class LocalEngine(Engine):
         return ["cpu"] * (self.gpu_slots or max(cuda, 1))
 
     def open(self, run: RunContext, state: DagState) -> None:
+        default_one_thread()  # torch's first node starts as on Ray; pin_torch_threads does the rest
         self.run = run
         self.gpu_devices = self._gpu_devices(state)
         self.free_cpus, self.free_gpus = float(self.cpu_slots), list(self.gpu_devices)

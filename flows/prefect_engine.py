@@ -23,6 +23,7 @@ from contextlib import nullcontext
 from dataclasses import dataclass
 from typing import Any
 
+from reelgraph.flows.devices import default_one_thread
 from reelgraph.flows.driver import Completion, Engine, drive
 from reelgraph.flows.events import EventSink, RunContext, ignore_events
 from reelgraph.flows.runner import NodeOutcome, run_node
@@ -144,6 +145,7 @@ class PrefectEngine(Engine):
     def open(self, run: RunContext, state: DagState) -> None:
         from prefect import task
         from prefect.cache_policies import NONE
+        default_one_thread()  # in-process tasks start torch as Ray's workers and the local engine do
         self.run = run
         self.node_task = task(run_node_task, cache_policy=NONE, persist_result=False)
         self.where = self._tasks_side(run)

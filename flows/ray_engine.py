@@ -9,7 +9,11 @@
   (the database and the store must then be reachable from every node: PostgreSQL, a shared
   folder or an fsspec URL).
 - A cluster with no GPU at all runs GPU nodes on CPU workers, with a warning, rather than waiting
-  forever for a GPU that will never come.
+  forever for a GPU that will never come. A node asks for at most the CPUs of the largest Ray
+  node (as the local engine caps it at its slots): a 2-CPU encode on a cluster of 1-CPU nodes
+  would otherwise wait for ever, since Ray places a task on one node.
+- A run that cannot progress (nodes submitted, none of them started for PLACEMENT_SECONDS, nothing
+  finishing) fails those nodes naming what they asked for and what the cluster's nodes offer.
 - Artifacts travel through the store; Ray's object store carries only each node's outcome.
 - A run's events come back through its RunChannel (flows/ray_support.py) to the run's own sink;
   a cancel sets the channel's stop flag, which running nodes read at their next progress call.
@@ -20,12 +24,14 @@ runner then records a second attempt and executes again, since the dead attempt 
 from __future__ import annotations
 
 import logging
+import os
+import time
 from dataclasses import dataclass, field
 from typing import Any
 
 from reelgraph.flows.devices import cuda_device_count, nvidia_driver_present
-from reelgraph.flows.driver import Completion, Engine
-from reelgraph.flows.events import RunContext
+from reelgraph.flows.driver import Completion, Engine, EngineUnavailable
+from reelgraph.flows.events import Event, RunContext
 from reelgraph.flows.ray_support import ChannelReader, ensure_ray, open_channel, worker_run, worker_runtime
 from reelgraph.flows.runner import NodeOutcome, run_node
 from reelgraph.flows.runtime import Runtime, RuntimeConfig
@@ -37,6 +43,8 @@ log = logging.getLogger(__name__)
 # Work queued per GPU worker (and per CPU): one running and one waiting, so a worker starts its
 # next node the moment it finishes one instead of waiting a round trip for the driver to dispatch.
 WORKER_QUEUE_DEPTH = 2
+# How long submitted nodes may all wait for the cluster to place them before the run gives up on them.
+PLACEMENT_SECONDS = float(os.environ.get("REELGRAPH_RAY_PLACEMENT_SECONDS", "60"))
 
 
 def _run_cpu_node(config: RuntimeConfig, run_id: str, node_id: str) -> NodeOutcome:
@@ -106,8 +114,27 @@ def start_gpu_pool(config: RuntimeConfig) -> list[_GpuSlot]:
     options = {"num_gpus": 1 if gpus else 0, "num_cpus": 0, "max_restarts": 3, "max_task_retries": 3}
     remote_worker = ray.remote(GpuWorker)
     slots = [_GpuSlot(remote_worker.options(**options).remote()) for _ in range(max(gpus, 1))]
-    ray.get([slot.actor.ready.remote(config) for slot in slots])  # all warm: none lags behind the others
+    try:  # all warm: none lags behind the others
+        ray.get([slot.actor.ready.remote(config) for slot in slots], timeout=PLACEMENT_SECONDS)
+    except ray.exceptions.GetTimeoutError:
+        stop_gpu_pool(slots)
+        raise EngineUnavailable(f"the Ray cluster did not start {len(slots)} GPU worker(s) (1 GPU each) within "
+                                f"{PLACEMENT_SECONDS:.0f} s; its nodes offer {_node_offers()}: check `ray status`") from None
     return slots
+
+
+def _node_offers() -> str:
+    import ray
+
+    offers = [f"CPU={n['Resources'].get('CPU', 0):g} GPU={n['Resources'].get('GPU', 0):g}"
+              for n in ray.nodes() if n.get("Alive")]
+    return "; ".join(offers) or "nothing (no node is alive)"
+
+
+def largest_node_cpus() -> float:
+    import ray
+
+    return max((n["Resources"].get("CPU", 0) for n in ray.nodes() if n.get("Alive")), default=1.0) or 1.0
 
 
 def stop_gpu_pool(slots: list[_GpuSlot]) -> None:
@@ -142,14 +169,21 @@ class RayEngine(Engine):
         ensure_ray(self.address, **self.init_options)
         self.run = run
         self.channel = open_channel(run.run_id)
-        self.events = ChannelReader(self.channel, run.on_event)
+        self.events = ChannelReader(self.channel, self._observe)
+        self.seen: set[str] = set()  # nodes a worker has reported on: placed by Ray
+        self.last_progress = time.monotonic()
         needs = [bool(state.node_runs[n].resources.get("gpus", 0)) for n in state.waiting]
-        self.gpu_slots = start_gpu_pool(self.runtime.config) if any(needs) else []
+        try:
+            self.gpu_slots = start_gpu_pool(self.runtime.config) if any(needs) else []
+        except EngineUnavailable:
+            ray.kill(self.channel)
+            raise
         if not all(needs):
             warm_cpu_workers(self.runtime.config)
         # CPU nodes wait in the driver until a CPU is nearly free, not in Ray's queue: Ray runs its
         # queue first in, first out, while the driver starts the node with the most work behind it first.
         self.cpu_capacity = ray.cluster_resources().get("CPU", 1)
+        self.largest_cpus = largest_node_cpus()
         self.cpu_inflight = 0.0
         self.cpu_task = ray.remote(_run_cpu_node)
         self.running: dict[Any, tuple[str, _GpuSlot | None, float]] = {}
@@ -168,7 +202,7 @@ class RayEngine(Engine):
             ref = slot.actor.run.remote(self.runtime.config, run_id, node_id)
             cpus = 0.0
         else:
-            slot, cpus = None, float(node_run.resources.get("cpus", 1))
+            slot, cpus = None, min(float(node_run.resources.get("cpus", 1)), self.largest_cpus)
             if self.cpu_inflight and self.cpu_inflight + cpus > self.cpu_capacity * WORKER_QUEUE_DEPTH:
                 return False
             ref = self.cpu_task.options(num_cpus=cpus).remote(self.runtime.config, run_id, node_id)
@@ -183,6 +217,30 @@ class RayEngine(Engine):
         idle = [slot for slot in free if slot.inflight == 0] or free
         warm = [slot for slot in idle if models and models <= slot.models]
         return (warm or sorted(idle, key=lambda slot: len(slot.models)))[0]
+
+    def _observe(self, event: Event) -> None:
+        self.seen.add(event.node_id)
+        self.last_progress = time.monotonic()
+        self.run.on_event(event)
+
+    def _unplaced(self) -> list[Completion]:
+        """Nodes submitted PLACEMENT_SECONDS ago, none of them started, nothing finishing: the
+        cluster cannot place them (another user holds its CPUs, a node left): give them up."""
+        import ray
+
+        if any(node_id in self.seen for node_id, _, _ in self.running.values()) or \
+                time.monotonic() - self.last_progress < PLACEMENT_SECONDS:
+            return []
+        offers, completions = _node_offers(), []
+        for ref, (node_id, slot, cpus) in list(self.running.items()):
+            asked = "a GPU worker" if slot is not None else f"CPU={cpus:g}"
+            if slot is None:
+                ray.cancel(ref, force=True)
+            del self.running[ref]
+            self.cpu_inflight -= cpus
+            completions.append(Completion(node_id, lost=f"the Ray cluster placed nothing for {PLACEMENT_SECONDS:.0f} s: "
+                                                        f"{node_id} asks for {asked}; its nodes offer {offers}"))
+        return completions
 
     def wait(self, timeout: float) -> list[Completion]:
         import ray
@@ -199,13 +257,14 @@ class RayEngine(Engine):
             self.cpu_inflight -= cpus
             if slot is not None:
                 slot.inflight -= 1
+            self.last_progress = time.monotonic()
             try:
                 completions.append(Completion(node_id, ray.get(ref)))
                 self.reported += 1
             except ray.exceptions.RayError as error:  # retries exhausted: the worker kept dying
                 completions.append(Completion(node_id, lost=f"Ray could not run the node: {type(error).__name__}: "
                                                             f"{str(error).splitlines()[0]}"))
-        return completions
+        return completions or self._unplaced()
 
     def cancel(self) -> None:
         self.channel.stop.remote()

@@ -23,6 +23,7 @@ from typing import Any
 
 from pydantic import ValidationError
 
+from reelgraph.flows.devices import pin_torch_threads
 from reelgraph.flows.events import NodeFinished, NodeStarted, RunContext
 from reelgraph.flows.heartbeat import LEASE_SECONDS
 from reelgraph.flows.lineage import node_lineage
@@ -152,6 +153,7 @@ def _execute(runtime: Runtime, run: RunContext, node_run: NodeRunInfo, workspace
                           lineage=lambda: node_lineage(runtime, node_run.run_id, node_run.node_id),
                           should_stop=run.stop.is_set)
     node = runtime.registry.instance(node_run.type)
+    pin_torch_threads(node_run.resources)  # the same threads, so the same bits, on every engine
     try:
         values = node.run(context, params, **inputs)
     except NodeError as error:

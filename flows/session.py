@@ -124,6 +124,12 @@ def abandon(runtime: Runtime, run: RunContext, node_ids: list[str]) -> None:
         run.on_event(NodeFinished(node_id, CANCELLED, error="abandoned: the run was stopped"))
 
 
+def fail_run(runtime: Runtime, run_id: str, error: str) -> str:
+    """The engine could not run it at all: the run fails with the reason, its nodes stay pending."""
+    repo.set_run_status(runtime.db, run_id, FAILED, error=error)
+    return FAILED
+
+
 def finish(runtime: Runtime, run_id: str, *, stopped_as: str | None = None) -> str:
     """The run succeeded when every node is done (succeeded or cached); otherwise it failed, or,
     when it was stopped (`stopped_as`: cancelled or interrupted), it ends with that status."""
