@@ -97,3 +97,24 @@ def test_progress_events_reach_the_caller_whatever_the_engine(engine, prefect_se
     kinds = {type(event) for event in events if getattr(event, "node_id", None) == "sleepy"}
     # every kind arrives; across Ray's relay their order is not guaranteed
     assert kinds == {NodeStarted, ProgressEvent, NodeFinished}, events
+
+
+def test_keyframes_tiny_gives_the_same_bits_on_every_engine(prefect_server, ray_session, tmp_path):
+    """Diffusion, image-to-video and upscale on tiny models: torch runs each node on the threads
+    its declared CPUs give it (one here), deterministically, whatever the engine."""
+    import shutil
+
+    from tests.test_diffusion import load_builder
+
+    examples = tmp_path / "examples"
+    shutil.copytree(REPO / "examples", examples, ignore=shutil.ignore_patterns("models", "out"))
+    load_builder().build_tiny_models(examples / "models", ["tiny-sd", "tiny-svd"])
+    hashes = {}
+    for engine in ENGINES:
+        runtime = open_runtime(f"sqlite:///{tmp_path / f'{engine}.db'}", str(tmp_path / f"store-{engine}"))
+        result = run_document(runtime, examples / "keyframes_tiny.yaml", engine=engine)
+        assert result["status"] == "succeeded", (engine, result)
+        hashes[engine] = {node_id: node["outputs"] for node_id, node in result["nodes"].items()}
+    differing = {engine: sorted(n for n in hashes["local"] if hashes[engine][n] != hashes["local"][n])
+                 for engine in ENGINES}
+    assert differing == {engine: [] for engine in ENGINES}
