@@ -56,11 +56,12 @@ class InProcessTasks:
 class RayWorkerTasks:
     """Tasks in Ray workers: a Runtime per worker process, the run's context through its channel."""
     config: RuntimeConfig
+    channel: str
 
     def open(self, run_id: str) -> tuple[Runtime, RunContext | None, Any]:
         from reelgraph.flows.ray_support import worker_run, worker_runtime
 
-        return worker_runtime(self.config), None, worker_run(run_id)
+        return worker_runtime(self.config), None, worker_run(run_id, self.channel)
 
 
 def run_node_task(where: Any, run_id: str, node_id: str, retries: int) -> NodeOutcome:
@@ -206,7 +207,7 @@ class PrefectRayEngine(PrefectEngine):
         from reelgraph.flows.ray_support import ChannelReader, ensure_ray, open_channel
 
         ensure_ray(self.address, **self.init_options)  # RayTaskRunner reuses a running Ray
-        self.channel = open_channel(run.run_id)
+        self.channel, self.channel_name = open_channel(run.run_id)
         self.events = ChannelReader(self.channel, run.on_event)
 
     def _release(self) -> None:
@@ -222,7 +223,7 @@ class PrefectRayEngine(PrefectEngine):
 
     def _tasks_side(self, run: RunContext) -> Any:
         self.reported = 0
-        return RayWorkerTasks(self.runtime.config)
+        return RayWorkerTasks(self.runtime.config, self.channel_name)
 
     def _submit_options(self, node_run: NodeRunInfo) -> Any:
         from prefect_ray.context import remote_options

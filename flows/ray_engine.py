@@ -47,8 +47,8 @@ WORKER_QUEUE_DEPTH = 2
 PLACEMENT_SECONDS = float(os.environ.get("REELGRAPH_RAY_PLACEMENT_SECONDS", "60"))
 
 
-def _run_cpu_node(config: RuntimeConfig, run_id: str, node_id: str) -> NodeOutcome:
-    with worker_run(run_id) as run:
+def _run_cpu_node(config: RuntimeConfig, run_id: str, node_id: str, channel: str) -> NodeOutcome:
+    with worker_run(run_id, channel) as run:
         return run_node(worker_runtime(config), run_id, node_id, run=run)
 
 
@@ -77,8 +77,8 @@ class GpuWorker:
         if self.gpu_ids and nvidia_driver_present():  # torch's import costs seconds: only with a driver
             self.device = "cuda:0" if cuda_device_count() else "cpu"  # Ray narrows CUDA_VISIBLE_DEVICES
 
-    def run(self, config: RuntimeConfig, run_id: str, node_id: str) -> NodeOutcome:
-        with worker_run(run_id) as run:
+    def run(self, config: RuntimeConfig, run_id: str, node_id: str, channel: str) -> NodeOutcome:
+        with worker_run(run_id, channel) as run:
             return run_node(worker_runtime(config), run_id, node_id, run=run, device=self.device,
                             gpu=",".join(self.gpu_ids) or None)
 
@@ -168,7 +168,7 @@ class RayEngine(Engine):
 
         ensure_ray(self.address, **self.init_options)
         self.run = run
-        self.channel = open_channel(run.run_id)
+        self.channel, self.channel_name = open_channel(run.run_id)
         self.events = ChannelReader(self.channel, self._observe)
         self.seen: set[str] = set()  # nodes a worker has reported on: placed by Ray
         self.last_progress = time.monotonic()
@@ -199,13 +199,14 @@ class RayEngine(Engine):
                 return False
             slot.inflight += 1
             slot.models |= self._model_ids(node_run)
-            ref = slot.actor.run.remote(self.runtime.config, run_id, node_id)
+            ref = slot.actor.run.remote(self.runtime.config, run_id, node_id, self.channel_name)
             cpus = 0.0
         else:
             slot, cpus = None, min(float(node_run.resources.get("cpus", 1)), self.largest_cpus)
             if self.cpu_inflight and self.cpu_inflight + cpus > self.cpu_capacity * WORKER_QUEUE_DEPTH:
                 return False
-            ref = self.cpu_task.options(num_cpus=cpus).remote(self.runtime.config, run_id, node_id)
+            ref = self.cpu_task.options(num_cpus=cpus).remote(self.runtime.config, run_id, node_id,
+                                                              self.channel_name)
         self.cpu_inflight += cpus
         self.running[ref] = (node_id, slot, cpus)
         return True

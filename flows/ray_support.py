@@ -2,9 +2,10 @@
 
 Every run on Ray gets one small named actor, its RunChannel: workers send the run's events to it
 and read the run's stop flag from it; the driver reads the events back into the run's own sink
-and sets the flag on cancel. A worker process keeps one RunContext per run id (`worker_run`):
+and sets the flag on cancel. A worker process keeps one RunContext per channel (`worker_run`):
 a relay to that run's channel and a stop flag, so two runs sharing a worker never see each
-other's events.
+other's events. Each execution of a run (the first, every resume) opens a channel of its own
+name, so a resumed run never inherits the stop flag of the execution that was cancelled.
 
 Locking (worker side): one lock guards a relay's buffer; the flusher thread swaps it out under the
 lock and talks to Ray outside it, so a node thread never waits on Ray.
@@ -14,6 +15,7 @@ from __future__ import annotations
 import os
 import threading
 import time
+import uuid
 from contextlib import contextmanager
 from typing import Any
 
@@ -69,14 +71,12 @@ class RunChannel:
         return self.stopped
 
 
-def channel_name(run_id: str) -> str:
-    return f"run-{run_id}"
-
-
-def open_channel(run_id: str) -> Any:
+def open_channel(run_id: str) -> tuple[Any, str]:
+    """A new channel for one execution of a run: (actor handle, name workers look it up by)."""
     import ray
 
-    return ray.remote(RunChannel).options(name=channel_name(run_id), namespace=NAMESPACE, num_cpus=0).remote()
+    name = f"run-{run_id}-{uuid.uuid4().hex[:8]}"
+    return ray.remote(RunChannel).options(name=name, namespace=NAMESPACE, num_cpus=0).remote(), name
 
 
 class ChannelReader:
@@ -170,15 +170,14 @@ def worker_runtime(config: RuntimeConfig) -> Runtime:
 
 
 @contextmanager
-def worker_run(run_id: str):
-    """The RunContext of a run in this worker process, for the length of one node."""
+def worker_run(run_id: str, channel: str):
+    """The RunContext of a run's execution in this worker process, for the length of one node."""
     import ray
 
     with _worker_relays_lock:
-        relay = _worker_relays.get(run_id)
+        relay = _worker_relays.get(channel)
         if relay is None or relay.closed:
-            channel = ray.get_actor(channel_name(run_id), namespace=NAMESPACE)
-            relay = _worker_relays[run_id] = WorkerRelay(channel)
+            relay = _worker_relays[channel] = WorkerRelay(ray.get_actor(channel, namespace=NAMESPACE))
             for old in [r for r, v in _worker_relays.items() if v.closed]:
                 del _worker_relays[old]
         relay.active += 1
