@@ -33,17 +33,28 @@ def gpu_worker_cluster():
     cluster.shutdown()
 
 
-def test_keyframes_tiny_finishes_with_gpus_only_on_the_worker(gpu_worker_cluster, sqlite_url, tmp_path):
+def signing_key(monkeypatch, folder: Path) -> None:
+    """keyframes_tiny ends in provenance.sign, which validation wants a key for."""
+    from reelgraph.nodes.provenance.credentials import create_local_ca
+
+    paths = create_local_ca(folder)
+    monkeypatch.setenv("REELGRAPH_C2PA_KEY", str(paths["key"]))
+    monkeypatch.setenv("REELGRAPH_C2PA_CERT", str(paths["chain"]))
+
+
+def test_keyframes_tiny_finishes_with_gpus_only_on_the_worker(gpu_worker_cluster, sqlite_url, tmp_path,
+                                                              monkeypatch):
     examples = tmp_path / "examples"
     shutil.copytree(REPO / "examples", examples, ignore=shutil.ignore_patterns("models", "out"))
     load_builder().build_tiny_models(examples / "models", ["tiny-sd", "tiny-svd"])
+    signing_key(monkeypatch, tmp_path / "keys")
     runtime = open_runtime(sqlite_url, str(tmp_path / "store"))
-    result = run_document(runtime, examples / "keyframes_tiny.yaml", engine="ray",
-                          address=gpu_worker_cluster.address)
+    result = run_document(runtime, examples / "keyframes_tiny.yaml", engine="ray", targets=["encode"],
+                          address=gpu_worker_cluster.address)  # up to the encode: signing is tested elsewhere
     assert result["status"] == "succeeded", result
     node_runs = {n.node_id: n for n in repo.list_node_runs(runtime.db, result["run_id"])}
     assert node_runs["kf"].gpu in {"0", "1"}  # the GPU nodes went to the worker's GPUs
-    assert node_runs["video"].status == "succeeded"  # asks for 2 CPUs; no node has 2: capped, not stuck
+    assert node_runs["encode"].status == "succeeded"  # asks for 2 CPUs; no node has 2: capped, not stuck
 
 
 def test_a_run_the_cluster_cannot_place_fails_naming_the_node_and_resource(gpu_worker_cluster, sqlite_url,
