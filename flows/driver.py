@@ -45,10 +45,12 @@ class EngineUnavailable(Exception):
 
 @dataclass(frozen=True)
 class Completion:
-    """A node an engine is done with: its outcome, or why none came back (`lost`)."""
+    """A node an engine is done with: its outcome, or why none came back (`lost`, with the error
+    code recorded: `worker_lost`, or `unplaceable` when the engine cannot place the node)."""
     node_id: str
     outcome: NodeOutcome | None = None
     lost: str | None = None
+    code: str = "worker_lost"
 
 
 class NodeLauncher(Protocol):
@@ -107,7 +109,8 @@ def drive(runtime: Runtime, run_id: str, engine: NodeLauncher, run: RunContext, 
                 running.discard(completion.node_id)
                 outcome = completion.outcome
                 status = outcome.status if outcome else session.node_lost(runtime, run, completion.node_id,
-                                                                           completion.lost or "no outcome")
+                                                                           completion.lost or "no outcome",
+                                                                           code=completion.code)
                 skipped = state.finished(completion.node_id, status)
                 session.skip_downstream(runtime, run, skipped, completion.node_id)
     finally:

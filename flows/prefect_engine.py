@@ -204,9 +204,12 @@ class PrefectRayEngine(PrefectEngine):
         self.init_options = init_options
 
     def _prepare(self, run: RunContext) -> None:
+        from reelgraph.flows.ray_placement import ClusterOffers
         from reelgraph.flows.ray_support import ChannelReader, ensure_ray, open_channel
 
         ensure_ray(self.address, **self.init_options)  # RayTaskRunner reuses a running Ray
+        self.offers = ClusterOffers.read()
+        self.refused: list[Completion] = []  # nodes no node of the cluster can ever place
         self.channel, self.channel_name = open_channel(run.run_id)
         self.events = ChannelReader(self.channel, run.on_event)
 
@@ -228,10 +231,19 @@ class PrefectRayEngine(PrefectEngine):
     def _submit_options(self, node_run: NodeRunInfo) -> Any:
         from prefect_ray.context import remote_options
 
-        return remote_options(num_cpus=node_run.resources.get("cpus", 1), num_gpus=node_run.resources.get("gpus", 0))
+        # never more than one Ray node offers: Ray would keep the task pending for ever
+        return remote_options(num_cpus=self.offers.cpus_for(node_run.resources),
+                              num_gpus=self.offers.gpus_for(node_run.resources))
+
+    def submit(self, node_run: NodeRunInfo) -> bool:
+        refusal = self.offers.refusal(node_run.node_id, node_run.resources)
+        if refusal:  # failed now, not left in Ray's queue for ever
+            self.refused.append(Completion(node_run.node_id, lost=refusal, code="unplaceable"))
+            return True
+        return super().submit(node_run)
 
     def wait(self, timeout: float) -> list[Completion]:
-        completions = super().wait(timeout)
+        completions, self.refused = self.refused + super().wait(timeout), []
         self.reported += sum(1 for c in completions if c.outcome is not None)
         self.events.forward()
         return completions

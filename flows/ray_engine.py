@@ -32,6 +32,7 @@ from typing import Any
 from reelgraph.flows.devices import cuda_device_count, nvidia_driver_present
 from reelgraph.flows.driver import Completion, Engine, EngineUnavailable
 from reelgraph.flows.events import Event, RunContext
+from reelgraph.flows.ray_placement import ClusterOffers
 from reelgraph.flows.ray_support import ChannelReader, ensure_ray, open_channel, worker_run, worker_runtime
 from reelgraph.flows.runner import NodeOutcome, run_node
 from reelgraph.flows.runtime import Runtime, RuntimeConfig
@@ -119,22 +120,8 @@ def start_gpu_pool(config: RuntimeConfig) -> list[_GpuSlot]:
     except ray.exceptions.GetTimeoutError:
         stop_gpu_pool(slots)
         raise EngineUnavailable(f"the Ray cluster did not start {len(slots)} GPU worker(s) (1 GPU each) within "
-                                f"{PLACEMENT_SECONDS:.0f} s; its nodes offer {_node_offers()}: check `ray status`") from None
+                                f"{PLACEMENT_SECONDS:.0f} s; its nodes offer {ClusterOffers.read().describe()}: check `ray status`") from None
     return slots
-
-
-def _node_offers() -> str:
-    import ray
-
-    offers = [f"CPU={n['Resources'].get('CPU', 0):g} GPU={n['Resources'].get('GPU', 0):g}"
-              for n in ray.nodes() if n.get("Alive")]
-    return "; ".join(offers) or "nothing (no node is alive)"
-
-
-def largest_node_cpus() -> float:
-    import ray
-
-    return max((n["Resources"].get("CPU", 0) for n in ray.nodes() if n.get("Alive")), default=1.0) or 1.0
 
 
 def stop_gpu_pool(slots: list[_GpuSlot]) -> None:
@@ -183,7 +170,8 @@ class RayEngine(Engine):
         # CPU nodes wait in the driver until a CPU is nearly free, not in Ray's queue: Ray runs its
         # queue first in, first out, while the driver starts the node with the most work behind it first.
         self.cpu_capacity = ray.cluster_resources().get("CPU", 1)
-        self.largest_cpus = largest_node_cpus()
+        self.offers = ClusterOffers.read()
+        self.refused: list[Completion] = []  # nodes no node of the cluster can ever place
         self.cpu_inflight = 0.0
         self.cpu_task = ray.remote(_run_cpu_node)
         self.running: dict[Any, tuple[str, _GpuSlot | None, float]] = {}
@@ -193,6 +181,10 @@ class RayEngine(Engine):
     def submit(self, node_run: NodeRunInfo) -> bool:
         """Start a ready node as far as GPU workers and CPUs allow."""
         run_id, node_id = node_run.run_id, node_run.node_id
+        refusal = self.offers.refusal(node_id, node_run.resources)
+        if refusal:  # failed now, not left in Ray's queue for ever
+            self.refused.append(Completion(node_id, lost=refusal, code="unplaceable"))
+            return True
         if node_run.resources.get("gpus", 0):
             slot = self._free_slot(self._model_ids(node_run))
             if slot is None:
@@ -202,7 +194,7 @@ class RayEngine(Engine):
             ref = slot.actor.run.remote(self.runtime.config, run_id, node_id, self.channel_name)
             cpus = 0.0
         else:
-            slot, cpus = None, min(float(node_run.resources.get("cpus", 1)), self.largest_cpus)
+            slot, cpus = None, self.offers.cpus_for(node_run.resources)
             if self.cpu_inflight and self.cpu_inflight + cpus > self.cpu_capacity * WORKER_QUEUE_DEPTH:
                 return False
             ref = self.cpu_task.options(num_cpus=cpus).remote(self.runtime.config, run_id, node_id,
@@ -232,7 +224,7 @@ class RayEngine(Engine):
         if any(node_id in self.seen for node_id, _, _ in self.running.values()) or \
                 time.monotonic() - self.last_progress < PLACEMENT_SECONDS:
             return []
-        offers, completions = _node_offers(), []
+        offers, completions = ClusterOffers.read().describe(), []
         for ref, (node_id, slot, cpus) in list(self.running.items()):
             asked = "a GPU worker" if slot is not None else f"CPU={cpus:g}"
             if slot is None:
@@ -240,7 +232,8 @@ class RayEngine(Engine):
             del self.running[ref]
             self.cpu_inflight -= cpus
             completions.append(Completion(node_id, lost=f"the Ray cluster placed nothing for {PLACEMENT_SECONDS:.0f} s: "
-                                                        f"{node_id} asks for {asked}; its nodes offer {offers}"))
+                                                        f"{node_id} asks for {asked}; its nodes offer {offers}",
+                                          code="unplaceable"))
         return completions
 
     def wait(self, timeout: float) -> list[Completion]:
@@ -252,7 +245,7 @@ class RayEngine(Engine):
             if finished:  # collect everything else already done in the same pass
                 finished, _ = ray.wait(list(self.running), num_returns=len(self.running), timeout=0)
         self.events.forward()
-        completions = []
+        completions, self.refused = self.refused, []
         for ref in finished:
             node_id, slot, cpus = self.running.pop(ref)
             self.cpu_inflight -= cpus

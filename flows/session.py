@@ -102,14 +102,15 @@ def skip_downstream(runtime: Runtime, run: RunContext, skipped: list[str], faile
         run.on_event(NodeFinished(node_id, SKIPPED, error=reason))
 
 
-def node_lost(runtime: Runtime, run: RunContext, node_id: str, why: str) -> str:
+def node_lost(runtime: Runtime, run: RunContext, node_id: str, why: str, code: str = "worker_lost") -> str:
     """The engine got no outcome for a node (its worker kept dying, its task crashed, the database
-    failed under it). Records the failure unless the node recorded one itself; returns its status."""
+    failed under it; or, code `unplaceable`, it could not place it). Records the failure unless the
+    node recorded one itself; returns its status."""
     node_run = repo.get_node_run(runtime.db, run.run_id, node_id)
     if node_run.status in DONE_STATUSES or node_run.status == FAILED:
         return node_run.status
-    message = f"the engine lost the node: {why}"
-    repo.mark_failed(runtime.db, node_run.id, code="worker_lost", error=message, traceback=None,
+    message = f"the engine lost the node: {why}" if code == "worker_lost" else why
+    repo.mark_failed(runtime.db, node_run.id, code=code, error=message, traceback=None,
                      release_key=node_run.cache_key)
     run.on_event(NodeFinished(node_id, FAILED, 0.0, message))
     return FAILED

@@ -172,3 +172,24 @@ class ModelUser(Node):
 
 
 NODE_TYPES.append(ModelUser)
+
+
+class Needs(Node):
+    """Declares the resources its params ask for: a stand-in for a model sized for several GPUs."""
+
+    type = "testpack.needs"
+    outputs = {"value": Output(PortKind.JSON)}
+
+    class Params(NodeParams):
+        gpus: float = Field(0, ge=0)
+        cpus: float = Field(1, ge=0)
+
+    @classmethod
+    def resources_for(cls, params):
+        return Resources(gpus=params.gpus, cpus=params.cpus)
+
+    def run(self, ctx, params):
+        return {"value": params.gpus}
+
+
+NODE_TYPES.append(Needs)
