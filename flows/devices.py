@@ -20,19 +20,28 @@ def cuda_device_count() -> int:
         return 0
 
 
-def pin_torch_threads(resources: dict) -> None:
+def pin_torch_threads(resources: dict, *, loads_models: bool = False) -> None:
     """Run the node's torch work on as many intra-op threads as it declares CPUs (at least one),
     with deterministic algorithms, in whatever process and thread it runs (local threads, Ray
     tasks and actors, Prefect tasks): float reductions split over a different number of threads
     give different bits, so this is what makes artifact hashes equal across engines on one machine.
 
-    Only once torch is loaded (importing it costs seconds a CPU-only node should not pay); until
-    then OMP_NUM_THREADS sets its default, which Ray sets to 1 in its workers and the local engine
-    sets the same way (`default_one_thread`). torch's thread count is per calling thread under
-    OpenMP, so concurrent local node threads do not change each other's."""
+    torch is imported here for a node that loads a model (every built-in torch node does, and it is
+    about to import torch anyway), so a process's very first torch node is pinned too; for other
+    nodes only once torch is loaded (importing it costs seconds a CPU-only node should not pay).
+
+    Thread safety (the local engine runs nodes in a thread pool of one process): torch's count is
+    an OpenMP setting of the calling thread (and MKL's thread-local one), so concurrent node
+    threads keep their own, checked in tests/test_engine_parity_examples.py. One trap: a thread's
+    first parallel op copies torch's process-wide last-set count over its own (ATen's lazy
+    per-thread init), so `get_num_threads()` runs that init before the count is set."""
     torch = sys.modules.get("torch")
+    if torch is None and loads_models:
+        os.environ.setdefault("CUBLAS_WORKSPACE_CONFIG", ":4096:8")  # cuBLAS is deterministic only with it
+        import torch
     if torch is None:
         return
+    torch.get_num_threads()  # this thread's lazy init now, not at its first op (see above)
     torch.set_num_threads(max(1, int(resources.get("cpus", 1) or 1)))
     if not torch.are_deterministic_algorithms_enabled():
         torch.use_deterministic_algorithms(True, warn_only=True)

@@ -153,7 +153,8 @@ def _execute(runtime: Runtime, run: RunContext, node_run: NodeRunInfo, workspace
                           lineage=lambda: node_lineage(runtime, node_run.run_id, node_run.node_id),
                           should_stop=run.stop.is_set)
     node = runtime.registry.instance(node_run.type)
-    pin_torch_threads(node_run.resources)  # the same threads, so the same bits, on every engine
+    # the same threads, so the same bits, on every engine
+    pin_torch_threads(node_run.resources, loads_models=bool(node_type.model_ids(params)))
     try:
         values = node.run(context, params, **inputs)
     except NodeError as error:
