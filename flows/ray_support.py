@@ -37,9 +37,39 @@ def ensure_ray(address: str | None = None, **init_options: Any) -> None:
     import ray
 
     with _init_lock:
-        if not ray.is_initialized():
+        if ray.is_initialized():
+            return
+        if address:
+            pass_cluster_token()
+        try:
             ray.init(address=address, namespace=NAMESPACE, include_dashboard=False, log_to_driver=False,
                      configure_logging=False, **init_options)
+        except (ConnectionError, ray.exceptions.AuthenticationError) as error:
+            from reelgraph.flows.driver import EngineUnavailable
+
+            first_line = str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
+            raise EngineUnavailable(f"cannot join the Ray cluster at {address or 'a local Ray'}: {first_line}. "
+                                    f"A cluster started with token auth (`ray start` since Ray 2.60) needs "
+                                    f"RAY_AUTH_MODE=token and its token here: copy the head's ~/.ray/auth_token, "
+                                    f"or set RAY_AUTH_TOKEN") from None
+
+
+def pass_cluster_token() -> None:
+    """Joining a cluster by address, Ray sends no token unless RAY_AUTH_MODE=token is set (it turns
+    token auth on by itself only for a local cluster). A token given explicitly (RAY_AUTH_TOKEN, or
+    the file RAY_AUTH_TOKEN_PATH names) says the cluster uses token auth: turn the mode on for it.
+    Not for a bare ~/.ray/auth_token: any local `ray.init()` leaves one, and token mode against a
+    cluster without auth breaks it (its workers' calls back to this driver carry no token)."""
+    given = os.environ.get("RAY_AUTH_TOKEN") or os.environ.get("RAY_AUTH_TOKEN_PATH")
+    if "RAY_AUTH_MODE" in os.environ or not given:
+        return
+    os.environ["RAY_AUTH_MODE"] = "token"
+    try:  # Ray caches its config at import: re-read it, as Ray's own token setup does
+        from ray._raylet import Config
+
+        Config.initialize("")
+    except (ImportError, AttributeError):
+        pass
 
 
 def shutdown_ray() -> None:

@@ -4,7 +4,10 @@ reached by address). keyframes_tiny, the one with GPU nodes, is in test_ray_gpu_
 A node asking for more than any single node offers fails at once, naming node and resource."""
 from __future__ import annotations
 
+import os
 import shutil
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -81,3 +84,21 @@ def test_a_node_needing_more_gpus_than_any_node_has_fails_at_once_naming_it(engi
     assert "cannot place big: it asks for GPU=2 on one node, and the largest node has GPU=1" in nodes["big"]["error"]
     node_run = {n.node_id: n for n in repo.list_node_runs(runtime.db, result["run_id"])}["big"]
     assert node_run.error_code == "unplaceable"
+
+
+@pytest.mark.parametrize("mode, expected", [(None, "token"), ("disabled", "disabled")])
+def test_an_address_run_sends_the_cluster_token_when_one_is_at_hand(mode, expected, tmp_path):
+    """`ray start --head` turns token auth on (Ray 2.60) and ray.init(address=...) sends no token
+    unless told to: with a token file at hand and no explicit RAY_AUTH_MODE, reelgraph sends it.
+    (In a fresh process: Ray's auth mode is process-wide.)"""
+    token = tmp_path / "auth_token"
+    token.write_text("0" * 64)
+    env = {k: v for k, v in os.environ.items() if k not in ("RAY_AUTH_MODE", "RAY_AUTH_TOKEN")}
+    env["RAY_AUTH_TOKEN_PATH"] = str(token)
+    if mode:
+        env["RAY_AUTH_MODE"] = mode
+    code = ("import os; from reelgraph.flows.ray_support import pass_cluster_token; pass_cluster_token(); "
+            "from ray._raylet import AuthenticationMode, get_authentication_mode; "
+            "print(os.environ.get('RAY_AUTH_MODE'), get_authentication_mode() == AuthenticationMode.TOKEN)")
+    shown = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, timeout=120)
+    assert shown.stdout.split() == [expected, str(expected == "token")], shown.stderr
