@@ -86,17 +86,21 @@ def test_a_node_needing_more_gpus_than_any_node_has_fails_at_once_naming_it(engi
     assert node_run.error_code == "unplaceable"
 
 
-@pytest.mark.parametrize("mode, expected", [(None, "token"), ("disabled", "disabled")])
-def test_an_address_run_sends_the_cluster_token_when_one_is_at_hand(mode, expected, tmp_path):
+@pytest.mark.parametrize("given, expected", [
+    ({"RAY_AUTH_TOKEN_PATH": "token"}, "token"),   # a token named explicitly: send it
+    ({"RAY_AUTH_TOKEN": "0" * 64}, "token"),
+    ({"RAY_AUTH_TOKEN_PATH": "token", "RAY_AUTH_MODE": "disabled"}, "disabled"),  # an explicit mode wins
+    ({"HOME": "."}, "None"),  # a bare ~/.ray/auth_token (any local ray.init leaves one) is no sign
+])
+def test_an_address_run_sends_the_cluster_token_when_one_is_given(given, expected, tmp_path):
     """`ray start --head` turns token auth on (Ray 2.60) and ray.init(address=...) sends no token
-    unless told to: with a token file at hand and no explicit RAY_AUTH_MODE, reelgraph sends it.
-    (In a fresh process: Ray's auth mode is process-wide.)"""
-    token = tmp_path / "auth_token"
-    token.write_text("0" * 64)
-    env = {k: v for k, v in os.environ.items() if k not in ("RAY_AUTH_MODE", "RAY_AUTH_TOKEN")}
-    env["RAY_AUTH_TOKEN_PATH"] = str(token)
-    if mode:
-        env["RAY_AUTH_MODE"] = mode
+    unless RAY_AUTH_MODE=token: a token given explicitly turns it on. (In a fresh process: Ray's
+    auth mode is process-wide, and token mode against a cluster without auth breaks it.)"""
+    (tmp_path / ".ray").mkdir()
+    for token in (tmp_path / "token", tmp_path / ".ray" / "auth_token"):
+        token.write_text("0" * 64)
+    env = {k: v for k, v in os.environ.items() if not k.startswith("RAY_AUTH")}
+    env.update({k: str(tmp_path / v) if v in ("token", ".") else v for k, v in given.items()})
     code = ("import os; from reelgraph.flows.ray_support import pass_cluster_token; pass_cluster_token(); "
             "from ray._raylet import AuthenticationMode, get_authentication_mode; "
             "print(os.environ.get('RAY_AUTH_MODE'), get_authentication_mode() == AuthenticationMode.TOKEN)")
