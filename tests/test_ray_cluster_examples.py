@@ -26,6 +26,15 @@ REDUCED = {
     "campaign.yaml": SMALL_CAMPAIGN,
     "directing.yaml": ["launch.seconds=0.5", "clean.seconds=2"],
 }
+SIGNERS = {"explainer.yaml": ["video"], "campaign.yaml": ["video"],
+           "directing.yaml": ["launch_video", "flickering_video", "refined_video"]}
+
+
+def signed_with(keys: dict, graph: str) -> list[str]:
+    """The signing key as params (files every Ray worker on this machine reads): provenance.sign
+    runs in the cluster's workers, which never see this process's environment."""
+    return [f"{node}.{param}={keys[name]}" for node in SIGNERS.get(graph, [])
+            for param, name in (("key", "key"), ("certificate", "chain"))]
 
 
 @pytest.fixture(scope="module")
@@ -50,10 +59,23 @@ def examples(tmp_path_factory) -> Path:
     return target
 
 
+def local_keys(examples: Path) -> dict:
+    """A signing key and chain inside the examples' folder (paths must stay in the workspace)."""
+    from reelgraph.nodes.provenance.credentials import create_local_ca
+
+    return {name: Path(path).relative_to(examples) for name, path in create_local_ca(examples / "keys").items()}
+
+
+@pytest.fixture(scope="module")
+def keys(examples) -> dict:
+    return local_keys(examples)
+
+
 @pytest.mark.parametrize("graph", sorted(REDUCED))
-def test_every_example_succeeds_across_the_cluster(graph, one_gpu_worker_cluster, examples, sqlite_url, tmp_path):
+def test_every_example_succeeds_across_the_cluster(graph, one_gpu_worker_cluster, examples, keys, sqlite_url,
+                                                  tmp_path):
     runtime = open_runtime(sqlite_url, str(tmp_path / "store"))
-    result = run_document(runtime, examples / graph, engine="ray", overrides=REDUCED[graph],
+    result = run_document(runtime, examples / graph, engine="ray", overrides=REDUCED[graph] + signed_with(keys, graph),
                           address=one_gpu_worker_cluster.address)
     assert result["status"] == "succeeded", {n: v.get("error") for n, v in result["nodes"].items() if v.get("error")}
     assert all(v["status"] == "succeeded" for v in result["nodes"].values())
