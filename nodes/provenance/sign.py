@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import os
+import threading
 from pathlib import Path
 from typing import Literal
 
@@ -44,8 +45,19 @@ def credential_path(workspace, value: str | None, param: str, env: str) -> Path:
                     param=param, hint=KEYS_INIT_HINT, code="signing_key_missing")
 
 
+# c2pa-python drives Rust through ctypes stream callbacks and is not documented as thread-safe; the
+# local engine signs every locale of a campaign in parallel threads, and the campaign run failed
+# intermittently under load once signing was added. Signing takes well under a second: one at a time.
+_SIGNING = threading.Lock()
+
+
 def sign_mp4(source: Path, output: Path, manifest: dict, credentials, timestamp_url: str | None) -> dict:
     """Write `source` with the manifest embedded to `output`; returns the manifest as read back."""
+    with _SIGNING:
+        return _sign_mp4(source, output, manifest, credentials, timestamp_url)
+
+
+def _sign_mp4(source: Path, output: Path, manifest: dict, credentials, timestamp_url: str | None) -> dict:
     import c2pa
 
     info = c2pa.C2paSignerInfo(credentials.algorithm.encode(), credentials.chain_pem, credentials.key_pem,
