@@ -35,12 +35,14 @@ def pin_torch_threads(resources: dict, *, loads_models: bool = False) -> None:
     threads keep their own, checked in tests/test_engine_parity_examples.py. One trap: a thread's
     first parallel op copies torch's process-wide last-set count over its own (ATen's lazy
     per-thread init), so `get_num_threads()` runs that init before the count is set."""
-    torch = sys.modules.get("torch")
-    if torch is None and loads_models:
-        os.environ.setdefault("CUBLAS_WORKSPACE_CONFIG", ":4096:8")  # cuBLAS is deterministic only with it
-        import torch
-    if torch is None:
+    if "torch" not in sys.modules and not loads_models:
         return
+    os.environ.setdefault("CUBLAS_WORKSPACE_CONFIG", ":4096:8")  # cuBLAS is deterministic only with it
+    # The import statement, not sys.modules: while another node thread is still importing torch, the
+    # module is already in sys.modules half initialised (AttributeError on its functions); `import`
+    # waits for that thread's import to finish.
+    import torch
+
     torch.get_num_threads()  # this thread's lazy init now, not at its first op (see above)
     torch.set_num_threads(max(1, int(resources.get("cpus", 1) or 1)))
     if not torch.are_deterministic_algorithms_enabled():
