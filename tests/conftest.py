@@ -21,7 +21,7 @@ os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
 os.environ.setdefault("DO_NOT_TRACK", "1")
 
-from tests.node_harness import NodeHarness  # noqa: E402
+from tests.node_harness import ModelHarness, NodeHarness, tiny_model_builder  # noqa: E402
 
 POSTGRES_URL = os.environ.get("REELGRAPH_TEST_POSTGRES", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
 
@@ -40,6 +40,33 @@ def postgres_reachable() -> bool:
 def harness(tmp_path: Path) -> NodeHarness:
     """Runs single nodes against a real artifact store in a temporary workspace."""
     return NodeHarness(tmp_path)
+
+
+@pytest.fixture(scope="session")
+def tiny_models_root(tmp_path_factory) -> Path:
+    """A folder whose models/ holds every tiny random-weight diffusers model, built offline once
+    per session (about a second) and loaded back by path: the real diffusers loading path."""
+    root = tmp_path_factory.mktemp("tiny-models")
+    tiny_model_builder().build_tiny_models(root / "models")
+    return root
+
+
+@pytest.fixture
+def diffusion(tmp_path: Path, tiny_models_root: Path) -> ModelHarness:
+    """Runs single nodes with the tiny models (`models/tiny-sd`...) and a fresh model cache."""
+    return ModelHarness(tmp_path, tiny_models_root)
+
+
+@pytest.fixture(scope="module")
+def one_torch_thread():
+    """Tiny models gain nothing from intra-op threads, and on a shared 2-core machine spinning
+    threads made each step ten times slower. (Modules opt in: `pytest.mark.usefixtures`.)"""
+    import torch
+
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(threads)
 
 
 def _postgres_schema_url() -> tuple[str, str]:

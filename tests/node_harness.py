@@ -5,12 +5,18 @@ also proves that what the node returns can travel to the next node.
 """
 from __future__ import annotations
 
+import dataclasses
+import importlib.util
 from pathlib import Path
+from types import ModuleType
 from typing import Any
 
 from reelgraph.nodes import NodeContext, Workspace, default_registry
+from reelgraph.nodes.model_cache import ModelCache
 from reelgraph.nodes.ports import decode_value, encode_value
 from reelgraph.storage.artifact_store import LocalArtifactStore
+
+REPO = Path(__file__).resolve().parents[1]
 
 
 class NodeHarness:
@@ -39,3 +45,24 @@ class NodeHarness:
             decoded[port + ".sha256"] = encoded.sha256
             decoded[port + ".meta"] = meta
         return decoded
+
+
+class ModelHarness(NodeHarness):
+    """The node harness with a folder of models as its workspace (graphs name them `models/tiny-sd`)
+    and a model cache of its own, so residency tests count only their own loads."""
+
+    def __init__(self, root: Path, models_root: Path) -> None:
+        super().__init__(root)
+        self.workspace = Workspace(models_root)
+        self.models = ModelCache()
+
+    def context(self, node_id: str = "node") -> NodeContext:
+        return dataclasses.replace(super().context(node_id), models=self.models)
+
+
+def tiny_model_builder() -> ModuleType:
+    """examples/build_tiny_models.py as a module: it is an example script, not an installed package."""
+    spec = importlib.util.spec_from_file_location("build_tiny_models", REPO / "examples" / "build_tiny_models.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module

@@ -1,9 +1,8 @@
 """Diffusion nodes on tiny random-weight models built offline (examples/build_tiny_models.py) and
-loaded back by path through the nodes: the real diffusers loading path, at 64 px and 2 steps."""
+loaded back by path through the nodes: the real diffusers loading path, at 64 px and 2 steps.
+The `diffusion` harness and the models' folder are conftest's, shared with test_directing."""
 from __future__ import annotations
 
-import dataclasses
-import importlib.util
 import json
 from pathlib import Path
 
@@ -11,55 +10,12 @@ import numpy as np
 import pytest
 from pydantic import ValidationError
 
-from reelgraph.nodes import NodeError, Workspace
-from reelgraph.nodes.model_cache import ModelCache
-from tests.node_harness import NodeHarness
+from reelgraph.nodes import NodeError
+from tests.node_harness import tiny_model_builder
 
 REPO = Path(__file__).resolve().parents[1]
 TINY = {"model": "models/tiny-sd", "steps": 2, "width": 64, "height": 64}
-
-
-def load_builder():
-    spec = importlib.util.spec_from_file_location("build_tiny_models", REPO / "examples" / "build_tiny_models.py")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
-@pytest.fixture(scope="module", autouse=True)
-def one_torch_thread():
-    """Tiny models gain nothing from intra-op threads, and on a shared 2-core machine spinning
-    threads made each step ten times slower."""
-    import torch
-
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(threads)
-
-
-@pytest.fixture(scope="module")
-def models_dir(tmp_path_factory) -> Path:
-    root = tmp_path_factory.mktemp("diffusion-models")
-    load_builder().build_tiny_models(root / "models")
-    return root
-
-
-class DiffusionHarness(NodeHarness):
-    """The node harness with the tiny models' folder allowed and a model cache of its own."""
-
-    def __init__(self, root: Path, models_root: Path) -> None:
-        super().__init__(root)
-        self.workspace = Workspace(models_root)
-        self.models = ModelCache()
-
-    def context(self, node_id: str = "node"):
-        return dataclasses.replace(super().context(node_id), models=self.models)
-
-
-@pytest.fixture
-def diffusion(tmp_path, models_dir) -> DiffusionHarness:
-    return DiffusionHarness(tmp_path, models_dir)
+pytestmark = pytest.mark.usefixtures("one_torch_thread")
 
 
 def pixels(image) -> np.ndarray:
@@ -68,17 +24,17 @@ def pixels(image) -> np.ndarray:
 
 # --- building the tiny models ---------------------------------------------------------------
 
-def test_building_tiny_models_again_keeps_the_existing_folders(models_dir):
-    index = models_dir / "models" / "tiny-sd" / "model_index.json"
+def test_building_tiny_models_again_keeps_the_existing_folders(tiny_models_root):
+    index = tiny_models_root / "models" / "tiny-sd" / "model_index.json"
     before = index.stat().st_mtime_ns
-    load_builder().build_tiny_models(models_dir / "models")
+    tiny_model_builder().build_tiny_models(tiny_models_root / "models")
     assert index.stat().st_mtime_ns == before
 
 
-def test_tiny_models_are_diffusers_folders_with_a_77_token_tokenizer(models_dir):
-    index = json.loads((models_dir / "models" / "tiny-sd" / "model_index.json").read_text())
+def test_tiny_models_are_diffusers_folders_with_a_77_token_tokenizer(tiny_models_root):
+    index = json.loads((tiny_models_root / "models" / "tiny-sd" / "model_index.json").read_text())
     assert index["_class_name"] == "StableDiffusionPipeline"
-    config = json.loads((models_dir / "models" / "tiny-sd" / "tokenizer" / "tokenizer_config.json").read_text())
+    config = json.loads((tiny_models_root / "models" / "tiny-sd" / "tokenizer" / "tokenizer_config.json").read_text())
     assert config["model_max_length"] == 77
 
 

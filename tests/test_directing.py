@@ -2,12 +2,9 @@
 
 Motion is checked with optical flow measured independently (OpenCV DIS at full resolution), and
 refinement with quality.temporal's own metrics, on small frames so the file runs in a minute or two.
+The `diffusion` harness and the tiny models are conftest's, shared with test_diffusion.
 """
 from __future__ import annotations
-
-import dataclasses
-import importlib.util
-from pathlib import Path
 
 import cv2
 import numpy as np
@@ -15,54 +12,16 @@ import pytest
 from PIL import Image
 from skimage import data
 
-from reelgraph.nodes import NodeError, Workspace
+from reelgraph.nodes import NodeError
 from reelgraph.nodes.directing.brush_path import Stroke, StrokeMotion, frame_time
 from reelgraph.nodes.directing.masks import MaskDraw
 from reelgraph.nodes.directing.shapes import Ellipse, hard_mask, shapes_mask
 from reelgraph.nodes.directing.stabilize import camera_path, smooth_path
-from reelgraph.nodes.model_cache import ModelCache
 from reelgraph.nodes.quality.metrics import TemporalMeter
-from tests.node_harness import NodeHarness
 
-REPO = Path(__file__).resolve().parents[1]
 ASTRONAUT = Image.fromarray(data.astronaut()).resize((128, 128), Image.Resampling.LANCZOS)
 HOLE = [{"shape": "ellipse", "box": [0.35, 0.3, 0.7, 0.6], "units": "fraction"}]
-
-
-@pytest.fixture(scope="module", autouse=True)
-def one_torch_thread():
-    """Tiny models gain nothing from intra-op threads on a shared 2-core machine."""
-    import torch
-
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(threads)
-
-
-@pytest.fixture(scope="module")
-def models_root(tmp_path_factory) -> Path:
-    spec = importlib.util.spec_from_file_location("build_tiny_models", REPO / "examples" / "build_tiny_models.py")
-    builder = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(builder)
-    root = tmp_path_factory.mktemp("directing-models")
-    builder.build_tiny_models(root / "models", ["tiny-sd", "tiny-sd-inpaint", "tiny-svd"])
-    return root
-
-
-class ModelHarness(NodeHarness):
-    def __init__(self, root: Path, models_root: Path) -> None:
-        super().__init__(root)
-        self.workspace = Workspace(models_root)
-        self.models = ModelCache()
-
-    def context(self, node_id: str = "node"):
-        return dataclasses.replace(super().context(node_id), models=self.models)
-
-
-@pytest.fixture
-def with_models(tmp_path, models_root) -> ModelHarness:
-    return ModelHarness(tmp_path, models_root)
+pytestmark = pytest.mark.usefixtures("one_torch_thread")
 
 
 def temporal(frames) -> TemporalMeter:
@@ -133,10 +92,10 @@ def test_fill_keeps_every_pixel_outside_the_feathered_mask(harness):
 
 
 @pytest.mark.parametrize("model", ["models/tiny-sd-inpaint", "models/tiny-sd"])
-def test_a_model_repaints_inside_and_keeps_every_pixel_outside(with_models, model):
-    after = with_models.run("image.inpaint", {"method": "model", "model": model, "prompt": "a red helmet",
-                                              "steps": 2, "resolution": 64, "shapes": HOLE, "feather": 6},
-                            image=ASTRONAUT)["image"]
+def test_a_model_repaints_inside_and_keeps_every_pixel_outside(diffusion, model):
+    after = diffusion.run("image.inpaint", {"method": "model", "model": model, "prompt": "a red helmet",
+                                            "steps": 2, "resolution": 64, "shapes": HOLE, "feather": 6},
+                          image=ASTRONAUT)["image"]
     assert after.size == ASTRONAUT.size
     assert_outside_untouched_inside_changed(ASTRONAUT, after, 6)
 
@@ -253,13 +212,13 @@ def test_stabilize_removes_shake_and_keeps_the_pan(harness):
     assert abs(pan_after - shake(list(clean))[1]) < 3  # the intended pan survives
 
 
-def test_diffusion_with_warped_noise_is_steadier_than_independent_noise(with_models):
-    clip = clean_clip(with_models, seconds=1.0, fps=6, size=(64, 48))
+def test_diffusion_with_warped_noise_is_steadier_than_independent_noise(diffusion):
+    clip = clean_clip(diffusion, seconds=1.0, fps=6, size=(64, 48))
     settings = {"mode": "diffusion", "model": "models/tiny-sd", "prompt": "coffee", "steps": 2, "strength": 0.5,
                 "guidance": 1.0, "seed": 3}
-    warped = temporal(with_models.run("frames.refine", {**settings, "noise": "warped"}, frames=clip)["frames"])
-    independent = temporal(with_models.run("frames.refine", {**settings, "noise": "independent"},
-                                           frames=clip)["frames"])
+    warped = temporal(diffusion.run("frames.refine", {**settings, "noise": "warped"}, frames=clip)["frames"])
+    independent = temporal(diffusion.run("frames.refine", {**settings, "noise": "independent"},
+                                         frames=clip)["frames"])
     assert warped.warp.mean < independent.warp.mean, (warped.warp.mean, independent.warp.mean)
 
 
@@ -273,12 +232,12 @@ def test_a_refine_mask_keeps_the_rest_of_every_frame(harness):
         np.testing.assert_array_equal(original[:, 100:], changed[:, 100:])
 
 
-def test_a_motion_mask_holds_video_generate_still_outside_it(with_models):
+def test_a_motion_mask_holds_video_generate_still_outside_it(diffusion):
     still = Image.fromarray(data.chelsea()).resize((64, 64), Image.Resampling.LANCZOS)
-    mask = with_models.run("mask.draw", {"shapes": [{"shape": "rectangle", "box": [0, 0, 32, 64]}], "feather": 8,
-                                         "width": 64, "height": 64})["mask"]
+    mask = diffusion.run("mask.draw", {"shapes": [{"shape": "rectangle", "box": [0, 0, 32, 64]}], "feather": 8,
+                                       "width": 64, "height": 64})["mask"]
     params = {"model": "models/tiny-svd", "frames": 3, "fps": 6, "steps": 2, "seed": 1}
-    frames = list(with_models.run("video.generate", params, image=still, mask=mask)["frames"])
+    frames = list(diffusion.run("video.generate", params, image=still, mask=mask)["frames"])
     outside = np.asarray(mask) == 0
     assert outside[:, 40:].all() and not outside[:, :28].any()
     for frame in frames:
@@ -306,13 +265,13 @@ def test_refine_streams_one_input_frame_per_output_frame(harness, mode):
         assert len(pulled) == index + 1  # never reads ahead, so never holds the clip
 
 
-def test_inpaint_takes_text_encode_embeddings_and_refine_refuses_an_inpainting_model(with_models):
-    embeddings = with_models.run("text.encode", {"model": "models/tiny-sd-inpaint", "prompt": "a helmet"})["embeddings"]
-    after = with_models.run("image.inpaint", {"method": "model", "model": "models/tiny-sd-inpaint", "steps": 2,
-                                              "resolution": 64, "shapes": HOLE}, image=ASTRONAUT,
-                            embeddings=embeddings)["image"]
+def test_inpaint_takes_text_encode_embeddings_and_refine_refuses_an_inpainting_model(diffusion):
+    embeddings = diffusion.run("text.encode", {"model": "models/tiny-sd-inpaint", "prompt": "a helmet"})["embeddings"]
+    after = diffusion.run("image.inpaint", {"method": "model", "model": "models/tiny-sd-inpaint", "steps": 2,
+                                            "resolution": 64, "shapes": HOLE}, image=ASTRONAUT,
+                          embeddings=embeddings)["image"]
     assert_outside_untouched_inside_changed(ASTRONAUT, after, 8)
     with pytest.raises(NodeError) as error:
-        with_models.run("frames.refine", {"mode": "diffusion", "model": "models/tiny-sd-inpaint", "steps": 4},
-                        frames=clean_clip(with_models, seconds=0.25, size=(64, 64)))
+        diffusion.run("frames.refine", {"mode": "diffusion", "model": "models/tiny-sd-inpaint", "steps": 4},
+                      frames=clean_clip(diffusion, seconds=0.25, size=(64, 64)))
     assert error.value.param == "model" and "in-painting" in error.value.message
