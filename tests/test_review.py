@@ -157,6 +157,14 @@ def test_frames_pick_returns_the_picked_clip(harness):
     assert out["picked"]["index"] == 1
 
 
+@pytest.mark.parametrize(("node_type", "port"), [("images.pick", "images"), ("frames.pick", "frames")])
+def test_an_empty_gather_names_each_picks_own_port(harness, node_type, port):
+    # the pick nodes share their run; each error must still name the node's own input
+    with pytest.raises(NodeError, match="nothing to pick") as error:
+        harness.run(node_type, {}, **{port: []})
+    assert error.value.port == port and f".{port}" in error.value.hint
+
+
 @pytest.mark.parametrize(("params", "param", "hint"), [
     ({"index": 4}, "index", "pick 0 to 3"),
     ({"value": 55, "values": SEEDS, "variable": "seed"}, "value", "11, 22, 33, 44"),

@@ -78,38 +78,47 @@ def picked(params: PickParams, index: int) -> dict:
             "variable": params.variable or None}
 
 
-class ImagesPick(Node):
+PICKED = Output(PortKind.JSON, "Which branch: index, value and variable")
+
+
+class BranchPick(Node):
+    """What the pick nodes share: params, version, category and the choice itself. A pick node
+    declares one gathered input and one output for the picked element (plus `picked`), and its
+    run() hands the gathered list to `pick`; run() must still name its port (nodes.node_checks)."""
+
+    version = 1
+    category = "review"
+    Params = PickParams
+
+    def pick(self, params: PickParams, branches: Sequence[Any]) -> dict[str, Any]:
+        [gathered] = self.inputs
+        [chosen] = [port for port in self.outputs if port != "picked"]
+        index = chosen_index(params, len(branches), port=gathered)
+        return {chosen: branches[index], "picked": picked(params, index)}
+
+
+class ImagesPick(BranchPick):
     """Choose one image of a gather, by position or by the matrix value that made it (seed 1234):
     the picked branch of a seed sweep, for everything downstream to use."""
 
     type = "images.pick"
-    version = 1
     title = "Pick an image"
-    category = "review"
     inputs = {"images": Input(PortKind.IMAGE, "The branches' images, in order (kf[seed=*].image)", gather=True)}
-    outputs = {"image": Output(PortKind.IMAGE, "The picked image"),
-               "picked": Output(PortKind.JSON, "Which branch: index, value and variable")}
-    Params = PickParams
+    outputs = {"image": Output(PortKind.IMAGE, "The picked image"), "picked": PICKED}
 
     def run(self, ctx, params, *, images):
-        index = chosen_index(params, len(images), port="images")
-        return {"image": images[index], "picked": picked(params, index)}
+        return self.pick(params, images)
 
 
-class FramesPick(Node):
+class FramesPick(BranchPick):
     """Choose one frame sequence of a gather, by position or by the matrix value that made it: the
     picked take of a sweep over clips, for everything downstream to use."""
 
     type = "frames.pick"
-    version = 1
     title = "Pick a clip"
-    category = "review"
     inputs = {"frames": Input(PortKind.FRAMES, "The branches' frames, in order (clip[seed=*].frames)",
                               gather=True)}
-    outputs = {"frames": Output(PortKind.FRAMES, "The picked frames"),
-               "picked": Output(PortKind.JSON, "Which branch: index, value and variable")}
-    Params = PickParams
+    outputs = {"frames": Output(PortKind.FRAMES, "The picked frames"), "picked": PICKED}
 
     def run(self, ctx, params, *, frames):
-        index = chosen_index(params, len(frames), port="frames")
-        return {"frames": frames[index], "picked": picked(params, index)}
+        return self.pick(params, frames)
