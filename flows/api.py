@@ -12,6 +12,7 @@ in one process each get their own events only.
 from __future__ import annotations
 
 import threading
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -20,9 +21,13 @@ from reelgraph.flows.engines import make_engine
 from reelgraph.flows.events import EventSink, ignore_events
 from reelgraph.flows.results import run_result
 from reelgraph.flows.runtime import Runtime
+from reelgraph.flows.session import RunStillActive
 from reelgraph.graph import Plan, apply_overrides, plan_document
 from reelgraph.storage import repository as repo
-from reelgraph.storage.records import CANCELLED
+from reelgraph.storage.records import CANCELLED, DONE_STATUSES
+
+__all__ = ["ResumePoint", "RunStillActive", "create_run_from", "execute_run", "prepare_resume", "resume_run",
+           "run_document"]
 
 
 def create_run_from(runtime: Runtime, source: str | Path | dict, *, engine: str = "local",
@@ -64,8 +69,29 @@ def run_document(runtime: Runtime, source: str | Path | dict, *, engine: str = "
     return run_result(runtime, run_id)
 
 
-def resume_run(runtime: Runtime, run_id: str, engine: str | None = None, *, on_event: EventSink = ignore_events,
-               cancel: threading.Event | None = None, **engine_options: Any) -> dict:
+@dataclass(frozen=True)
+class ResumePoint:
+    """Where a resumed run starts: its node count, and how many of those are already done
+    (finished before, or cache hits settled again), which a progress display counts as done."""
+    total: int
+    done: int
+
+
+def prepare_resume(runtime: Runtime, run_id: str) -> ResumePoint:
+    """Make a failed, cancelled or interrupted run executable again: unfinished nodes back to
+    pending (those of a dead process too), cache hits settled again; execute_run goes on from there.
+
+    Raises RunStillActive while a live process still executes the run's nodes: resuming then would
+    run them twice.
+    """
     session.prepare_resume(runtime, run_id)
-    execute_run(runtime, run_id, engine, on_event=on_event, cancel=cancel, **engine_options)
+    counts = repo.count_node_runs_by_status(runtime.db, run_id)
+    return ResumePoint(total=sum(counts.values()), done=sum(counts.get(status, 0) for status in DONE_STATUSES))
+
+
+def resume_run(runtime: Runtime, run_id: str, engine: str | None = None, *, on_event: EventSink = ignore_events,
+               cancel: threading.Event | None = None, stopped_as: str = CANCELLED, **engine_options: Any) -> dict:
+    """Re-run only what did not succeed in an earlier run; raises RunStillActive (see prepare_resume)."""
+    prepare_resume(runtime, run_id)
+    execute_run(runtime, run_id, engine, on_event=on_event, cancel=cancel, stopped_as=stopped_as, **engine_options)
     return run_result(runtime, run_id)

@@ -68,6 +68,10 @@ def test_resume_from_the_command_line(tmp_path):
         "  n: {type: util.noop, inputs: {value: f.value}}\n")
     code, first = run_json("run", "g.yaml", cwd=tmp_path)
     assert code == 1 and first["nodes"]["n"]["status"] == "skipped"
+    code, refused = run_json("resume", first["run_id"], "--engine", "nope", cwd=tmp_path)
+    assert code == 2 and "unknown engine 'nope'" in refused["error"]
+    code, shown = run_json("runs", "show", first["run_id"], cwd=tmp_path)  # the refusal reset nothing
+    assert {n: v["status"] for n, v in shown["nodes"].items()} == {"f": "failed", "n": "skipped"}
     code, resumed = run_json("resume", first["run_id"], cwd=tmp_path)
     assert code == 0 and resumed["run_id"] == first["run_id"]
     assert {n: v["status"] for n, v in resumed["nodes"].items()} == {"f": "succeeded", "n": "succeeded"}

@@ -146,3 +146,59 @@ def test_a_node_that_never_reports_progress_is_abandoned_after_the_grace_period(
     assert process.returncode == 128 + signal.SIGINT
     assert json.loads(stdout)["nodes"]["gate"]["status"] == "pending"
     the_run_is_over_and_resumes_at_once(tmp_path, database_url, release)
+
+
+def interrupted_run(tmp_path: Path, database_url: str) -> tuple[str, Path, Path]:
+    """A run stopped by Ctrl-C while `gate` ran: (its id, gate's started file, gate's release file)."""
+    process, started, release = start_run(tmp_path, database_url)
+    os.kill(process.pid, signal.SIGINT)
+    stdout, _ = process.communicate(timeout=120)
+    started.unlink()  # so that the next execution of `gate` announces itself again
+    return json.loads(stdout)["run_id"], started, release
+
+
+def start_resume(tmp_path: Path, database_url: str, run_id: str) -> subprocess.Popen:
+    command = [str(Path(sys.executable).parent / "reelgraph"), "resume", run_id, "--json", "--db", database_url]
+    return subprocess.Popen(command, cwd=tmp_path, text=True, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                            start_new_session=True)
+
+
+def test_ctrl_c_stops_a_resume_as_it_stops_a_run(database_url, tmp_path):
+    run_id, started, release = interrupted_run(tmp_path, database_url)
+    resuming = start_resume(tmp_path, database_url, run_id)
+    wait_for(started)  # the resume is executing `gate`
+    os.kill(resuming.pid, signal.SIGINT)
+    stdout, stderr = resuming.communicate(timeout=120)
+    assert resuming.returncode == 128 + signal.SIGINT
+    result = json.loads(stdout)
+    assert result["run_id"] == run_id and result["status"] == "interrupted"
+    assert {n: v["status"] for n, v in result["nodes"].items()} == {
+        "first": "succeeded", "gate": "pending", "last": "pending"}
+    assert f"reelgraph resume {run_id}" in stderr
+    release.write_text("go")
+    finished = reelgraph_cli("resume", run_id[:8], "--json", "--db", database_url, cwd=tmp_path)
+    resumed = json.loads(finished.stdout)
+    assert finished.returncode == 0 and resumed["status"] == "succeeded"
+    assert resumed["nodes"]["gate"]["attempts"] == 3  # the run, the interrupted resume, this one
+    assert len((tmp_path / "calls.log").read_text().splitlines()) == 1  # `first` ran once in all
+
+
+def test_a_resume_waiting_on_another_runs_lease_says_who_it_waits_for(database_url, tmp_path):
+    run_id, started, release = interrupted_run(tmp_path, database_url)
+    other, _, _ = start_run(tmp_path, database_url)  # a new run of the same graph now computes `gate`
+    resuming = start_resume(tmp_path, database_url, run_id)
+    said = ""
+    try:  # stderr is a pipe, not a terminal: no progress bar, but a wait is always said (wrapped at 80)
+        for line in resuming.stderr:
+            said += line
+            if "lease ends in" in said:
+                break
+    finally:
+        release.write_text("go")
+    stdout, _ = resuming.communicate(timeout=120)
+    other.communicate(timeout=120)
+    said = " ".join(said.split())
+    assert "waiting gate: waiting for" in said and f"pid-{other.pid}" in said and "lease ends in" in said
+    resumed = json.loads(stdout)
+    assert resuming.returncode == 0 and resumed["status"] == "succeeded"
+    assert resumed["nodes"]["gate"]["status"] == "cached"  # computed once, by the other run

@@ -8,8 +8,7 @@ from typing import Annotated
 import typer
 from rich.markup import escape
 
-from reelgraph.flows import session
-from reelgraph.flows.api import create_run_from, execute_run
+from reelgraph.flows.api import RunStillActive, create_run_from, execute_run, prepare_resume
 from reelgraph.flows.cli.common import (EXIT_FAILED, EXIT_INVALID, EXIT_OK, DbOption, FileArgument, JsonOption, SetOption,
                               StoreOption, TargetOption, console, err_console, fail, print_json, report_invalid)
 from reelgraph.flows.cli.interrupts import StopOnSignals, exit_past_abandoned_nodes, resume_hint
@@ -20,7 +19,7 @@ from reelgraph.flows.results import run_result
 from reelgraph.flows.runtime import Runtime, open_runtime
 from reelgraph.graph import GraphInvalid
 from reelgraph.storage import repository as repo
-from reelgraph.storage.records import DONE_STATUSES, FAILED, INTERRUPTED, SUCCEEDED
+from reelgraph.storage.records import FAILED, INTERRUPTED, SUCCEEDED
 
 EngineOption = Annotated[str, typer.Option("--engine", help=f"Where nodes run: {', '.join(engine_names())}")]
 OutOption = Annotated[Path | None, typer.Option("--out", help="Copy the final outputs into this folder")]
@@ -32,11 +31,17 @@ def _engine_options(address: str | None) -> dict:
     return {"address": address} if address else {}
 
 
-def _execute(runtime: Runtime, run_id: str, engine_name: str, total: int, json_output: bool,
-             out: Path | None, settled: int, options: dict) -> None:
+def _check_engine(engine_name: str, json_output: bool) -> None:
+    """Before anything is recorded: a misspelt --engine must not leave a new run, or a reset one, behind."""
     if engine_name not in engine_names():
         fail(f"unknown engine '{engine_name}'; choose one of {', '.join(engine_names())}", EXIT_INVALID,
              as_json=json_output)
+
+
+def _execute(runtime: Runtime, run_id: str, engine_name: str, total: int, json_output: bool,
+             out: Path | None, settled: int, options: dict) -> None:
+    """The one execution path of `run` and `resume`, as flows.api.run_document and resume_run do it,
+    with what a terminal adds: a progress bar, Ctrl-C handling, the summary and --out."""
     with RunProgress(total, enabled=err_console.is_terminal) as progress, StopOnSignals(runtime, run_id) as stop:
         progress.settle(settled)
         status = execute_run(runtime, run_id, engine_name, on_event=progress, cancel=stop.cancel,
@@ -97,8 +102,7 @@ def run(file: FileArgument, engine: EngineOption = "local", db: DbOption = None,
         set_: SetOption = None, target: TargetOption = None, json_output: JsonOption = False,
         out: OutOption = None, address: AddressOption = None) -> None:
     """Run a graph: execute what is not cached. Exit 0 when it succeeded, 1 when it failed, 2 when invalid."""
-    if engine not in engine_names():
-        fail(f"unknown engine '{engine}'; choose one of {', '.join(engine_names())}", EXIT_INVALID, as_json=json_output)
+    _check_engine(engine, json_output)
     runtime = open_runtime(db, store)
     try:
         run_id, graph_plan, settled = create_run_from(runtime, file, engine=engine, overrides=set_, targets=target)
@@ -121,13 +125,13 @@ def resume(run_id: Annotated[str, typer.Argument(help="The run id (or its first 
         fail(f"no run matches '{run_id}'" if not matches else f"'{run_id}' matches several runs; give more "
              "characters", as_json=json_output)
     run_info = repo.get_run(runtime.db, matches[0])
+    _check_engine(engine or run_info.engine, json_output)
     if store is None and run_info.store_uri != runtime.store.uri:
         runtime = open_runtime(db, run_info.store_uri)
     _check_out(runtime, run_info.id, out, json_output, new_run=False)
-    try:
-        session.prepare_resume(runtime, run_info.id)
-    except session.RunStillActive as error:
+    try:  # flows.api.resume_run's first step, which the studio's workers take too
+        start = prepare_resume(runtime, run_info.id)
+    except RunStillActive as error:
         fail(str(error), as_json=json_output)
-    counts = repo.count_node_runs_by_status(runtime.db, run_info.id)
-    total, done = sum(counts.values()), sum(counts.get(status, 0) for status in DONE_STATUSES)
-    _execute(runtime, run_info.id, engine or run_info.engine, total, json_output, out, done, _engine_options(address))
+    _execute(runtime, run_info.id, engine or run_info.engine, start.total, json_output, out, start.done,
+             _engine_options(address))

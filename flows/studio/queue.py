@@ -6,8 +6,7 @@ from pathlib import Path
 
 from fastapi import APIRouter, Depends
 
-from reelgraph.flows import session
-from reelgraph.flows.api import create_run_from
+from reelgraph.flows.api import create_run_from, prepare_resume
 from reelgraph.flows.studio.context import Studio, studio
 from reelgraph.flows.studio.events import QUEUE, RUN_FINISHED, RUN_STATUS, emit
 from reelgraph.flows.studio.models import QueueState
@@ -54,8 +53,8 @@ def cancel(runtime: Runtime, run_id: str) -> str | None:
 def resume(runtime: Runtime, run_id: str, priority: int | None = None) -> int | None:
     """Put a failed, cancelled or interrupted run back in the queue; a worker resumes it (done
     nodes stay done). Returns its position; None when the run is not resumable. Raises
-    session.RunStillActive while a process still runs its nodes."""
-    session.prepare_resume(runtime, run_id)
+    flows.api.RunStillActive while a process still runs its nodes."""
+    prepare_resume(runtime, run_id)
     if not queue.requeue_for_resume(runtime.db, run_id, priority):
         return None
     where = queue.position(runtime.db, run_id)

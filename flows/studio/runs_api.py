@@ -7,7 +7,7 @@ from typing import Any
 from fastapi import APIRouter, Depends, Header, HTTPException, Query, Request
 from fastapi.responses import JSONResponse, Response, StreamingResponse
 
-from reelgraph.flows import session
+from reelgraph.flows.api import RunStillActive
 from reelgraph.flows.engines import engine_names
 from reelgraph.flows.results import run_result
 from reelgraph.flows.studio import graph_files
@@ -98,7 +98,7 @@ def resume_run(run_id: str, body: ResumeRequest | None = None, app_studio: Studi
     run = _run_json(app_studio, run_id)
     try:
         where = queue_actions.resume(app_studio.runtime, run_id, body.priority if body else None)
-    except session.RunStillActive as error:
+    except RunStillActive as error:
         raise conflict(str(error)) from None
     if where is None:
         raise conflict(f"run {run_id} is {run['status']}; only failed, cancelled or interrupted runs resume")

@@ -25,7 +25,7 @@ import threading
 import time
 from collections.abc import Callable
 
-from reelgraph.flows import api, session
+from reelgraph.flows import api
 from reelgraph.flows.heartbeat import HEARTBEAT_SECONDS, STALE_AFTER_SECONDS
 from reelgraph.flows.runtime import Runtime
 from reelgraph.flows.studio.events import QUEUE, RunEventSink, emit
@@ -113,8 +113,8 @@ class QueueWorker:
         sink = RunEventSink(db, run_id)
         sink.run_status(RUNNING, worker=self.name)
         try:  # a fresh run has nothing to reset; a run of a dead worker gets its nodes back
-            session.prepare_resume(self.runtime, run_id)
-        except session.RunStillActive as error:
+            api.prepare_resume(self.runtime, run_id)
+        except api.RunStillActive as error:
             log.warning("%s; back to the queue", error)
             repo.set_run_status(db, run_id, QUEUED)
             sink.run_status(QUEUED, reason=str(error))
