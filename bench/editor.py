@@ -11,8 +11,10 @@ document's `ui:` block), and opens it in Debian's Chromium through Playwright. P
 Goals (issue 12): open under 1 s, drag at 60 frames per second. Headless Chromium without a GPU
 on 2 shared cores is a pessimistic stand-in for a laptop's browser.
 
-With --screenshot it also runs a cut-down examples/campaign.yaml (two locales, four seconds) and
-saves a picture of the editor after the run (the README's screenshot).
+With --screenshot it also runs a cut-down examples/campaign.yaml (two locales, four seconds; signed
+with a local key made for the temporary server) and saves a picture of the editor after the run
+(the README's screenshot). An invalid graph or a failed run ends it with the issues or failed
+nodes, never with no picture and no word.
 """
 from __future__ import annotations
 
@@ -129,33 +131,66 @@ def measure_large_graph(page, studio: StudioProcess, nodes: int = 200) -> dict:
     }
 
 
-# The README's picture: the campaign example (translated, voiced, subtitled, captioned per locale),
-# cut to two locales and a few seconds of small frames so that it renders in seconds.
-SCREENSHOT_LAYOUT = {"photo": (0, 0), "camera": (260, 0), "captions": (540, 0), "video": (820, 60),
-                     "tr": (0, 330), "vo": (260, 330), "subs": (540, 380)}
+# The README's picture: the campaign example (filmed once, watermarked, then translated, voiced,
+# subtitled, captioned, encoded and signed per locale), cut to two locales and a few seconds of
+# small frames so that it renders in seconds. Every node has a place: one without would be dropped
+# wherever the editor puts new nodes (tests/test_bench_editor.py checks the layout covers the example).
+SCREENSHOT_LAYOUT = {"photo": (0, 0), "camera": (250, 0), "mark": (500, 0), "captions": (750, 0),
+                     "encode": (1000, 0), "tr": (0, 330), "vo": (250, 330), "subs": (500, 380),
+                     "video": (1000, 380)}
+SCREENSHOT_SIZE = {"width": 384, "height": 216}  # the smallest 16:9 frame provenance.watermark accepts
 
 
 def screenshot_document() -> dict:
     document = yaml.safe_load((REPO / "examples" / "campaign.yaml").read_text())
     document["matrix"] = {"locale": ["en", "es"]}
     document["description"] = "Morning coffee spot in English and Spanish."
-    document["nodes"]["camera"]["params"].update(seconds=4, fps=12, width=320, height=180)
+    document["nodes"]["camera"]["params"].update(seconds=4, fps=12, **SCREENSHOT_SIZE)
     document["ui"] = {"nodes": {node: {"x": x, "y": y} for node, (x, y) in SCREENSHOT_LAYOUT.items()}}
     return document
 
 
-def screenshot_after_run(browser, studio: StudioProcess, target: Path) -> None:
-    """Run the cut-down campaign in the editor and photograph it with its previews."""
+def write_screenshot_workspace(workdir: Path, graphs: Path) -> str:
+    """The cut-down campaign and its folders in `graphs`, and a signing key in `workdir`/.reelgraph/keys
+    (where `reelgraph keys init` writes it, and where provenance.sign looks by default from the
+    server's working folder). Without the key the campaign's last node is invalid and the editor
+    keeps Run disabled. Returns the graph's file name."""
+    from reelgraph.nodes.provenance.credentials import KEY_FILE, create_local_ca
+    from reelgraph.nodes.provenance.sign import DEFAULT_KEYS_DIR
+
     for folder in ("assets", "campaign"):
-        if not (studio.graphs / folder).exists():
-            shutil.copytree(REPO / "examples" / folder, studio.graphs / folder)
-    (studio.graphs / "campaign.yaml").write_text(yaml.safe_dump(screenshot_document(), sort_keys=False,
-                                                                 allow_unicode=True))
+        if not (graphs / folder).exists():
+            shutil.copytree(REPO / "examples" / folder, graphs / folder)
+    if not (workdir / DEFAULT_KEYS_DIR / KEY_FILE).exists():
+        create_local_ca(workdir / DEFAULT_KEYS_DIR, organization="reelgraph bench")
+    (graphs / "campaign.yaml").write_text(yaml.safe_dump(screenshot_document(), sort_keys=False, allow_unicode=True))
+    return "campaign.yaml"
+
+
+def screenshot_after_run(browser, studio: StudioProcess, target: Path) -> None:
+    """Run the cut-down campaign in the editor and photograph it with its previews. Raises
+    SystemExit naming the issues or failed nodes when the graph is invalid or its run fails."""
+    name = write_screenshot_workspace(studio.workdir, studio.graphs)
     page = logged_in_page(browser, studio, viewport=(1600, 900))
-    page.goto(f"{studio.url}/#graph=campaign.yaml")
+    # The issues pill reads "valid" until the first validation answers, so read the answer itself:
+    # an invalid graph keeps Run disabled, and a click would only time out without saying why.
+    with page.expect_response(lambda response: response.url.split("?")[0].endswith("/validate"),
+                              timeout=60_000) as checked:
+        page.goto(f"{studio.url}/#graph={name}")
+    issues = checked.value.json()
+    if issues:
+        raise SystemExit(f"bench.editor --screenshot: {name} is invalid:\n" + "\n".join(
+            f"  {issue.get('node')}: {issue.get('message')}" for issue in issues))
     page.wait_for_selector(".rg-node")
     page.get_by_role("button", name="▶ Run").click()
-    page.wait_for_selector('.rg-node[data-node-id="video"][data-status="succeeded"]', timeout=300_000)
+    status = page.get_by_test_id("run-status")
+    page.wait_for_function("() => /: (succeeded|failed|cancelled)/.test(document.querySelector("
+                           "'[data-testid=run-status]')?.textContent || '')", timeout=300_000)
+    if not status.text_content().endswith("succeeded"):
+        failed = page.eval_on_selector_all('.rg-node[data-status="failed"]', "nodes => nodes.map(n => n.dataset.nodeId)")
+        raise SystemExit(f"bench.editor --screenshot: {status.text_content()} (failed: {', '.join(failed)}); "
+                         f"the studio said:\n{''.join(studio.output[-40:])}")
+    page.wait_for_selector('.rg-node[data-node-id="video"][data-status="succeeded"]')
     page.wait_for_function("() => [...document.querySelectorAll('video, audio')].every(v => v.readyState >= 3)")
     page.wait_for_function("() => [...document.querySelectorAll('img.preview-image')].every(i => i.naturalWidth > 0)")
     page.locator('.rg-node[data-node-id="subs"] .rg-head').click()
