@@ -204,6 +204,47 @@ def test_nodes_are_added_and_wired_and_a_wrong_kind_is_refused(page, studio):
     expect(page.locator(".inspector .input-row", has_text="text")).not_to_contain_text("load.image")
 
 
+def add_load_and_camera(page) -> None:
+    canvas = page.locator(".canvas")
+    for node_type, x, y in (("image.load", 120, 160), ("camera.move", 560, 160)):
+        page.locator(f'.palette-item[data-type="{node_type}"]').drag_to(canvas, target_position={"x": x, "y": y})
+    expect(page.locator(".rg-node")).to_have_count(2)
+
+
+def test_an_edge_converting_its_kind_connects_as_the_served_schemas_say(page, studio):
+    page.goto(studio.url + "/")
+    add_load_and_camera(page)
+    # image -> images: not the same kind, but camera.move's schema lists image in `accepts`
+    drag_connection(page, handle(page, "load", "image", "source"), handle(page, "move", "images", "target"))
+    expect(page.locator(".react-flow__edge")).to_have_count(1)
+    node(page, "move").locator(".rg-head").click()
+    expect(page.locator(".inspector .input-row", has_text="images")).to_contain_text("load.image")
+
+
+def test_the_editor_refuses_what_the_served_schemas_do_not_accept(page, studio):
+    """The editor keeps no compatibility table: served schemas that drop image from camera.move's
+    `accepts` make the same drag a refused one."""
+    def without_image(route) -> None:
+        served = route.fetch().json()
+        for entry in served:
+            if entry["type"] == "camera.move":
+                entry["schema"]["inputs"]["images"]["accepts"] = ["images"]
+        route.fulfill(json=served)
+
+    page.route("**/api/v1/node-types", without_image)
+    page.goto(studio.url + "/")
+    add_load_and_camera(page)
+
+    def refused_as_it_is_dragged():
+        expect(page.locator(".connection-line.invalid")).to_be_visible()
+
+    drag_connection(page, handle(page, "load", "image", "source"), handle(page, "move", "images", "target"),
+                    check_while_dragging=refused_as_it_is_dragged)
+    expect(page.locator(".react-flow__edge")).to_have_count(0)
+    drag_connection(page, handle(page, "load", "images", "source"), handle(page, "move", "images", "target"))
+    expect(page.locator(".react-flow__edge")).to_have_count(1)  # what it still accepts connects
+
+
 def test_an_invalid_param_is_flagged_on_its_node_and_field(page, studio):
     open_graph(page, studio, "hello.yaml")
     node(page, "thumb").locator(".rg-head").click()

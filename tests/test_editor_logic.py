@@ -1,5 +1,5 @@
-"""The editor's own logic (document edits, run states, schema widgets), in Node's test runner:
-flows/studio/web/test/*.test.js. Skipped where Node is missing."""
+"""The editor's own logic (document edits, run states, schema widgets, which edges connect), in
+Node's test runner: flows/studio/web/test/*.test.js. Skipped where Node is missing."""
 from __future__ import annotations
 
 import shutil

@@ -6,26 +6,20 @@ import {
   Background, Controls, MiniMap, ReactFlow, applyNodeChanges, getBezierPath, useReactFlow,
 } from "@xyflow/react";
 import { addNode, connect, disconnect, edgesOf, positionsOf, removeNodes, setPositions } from "./document.js";
+import { connectionAllowed, portSchema } from "./connections.js";
 import { GraphNode } from "./GraphNode.jsx";
-import { kindColor, kindsCompatible } from "./kinds.js";
+import { kindColor } from "./kinds.js";
 import { editDocument, notify, store, useStore } from "./store.js";
 
 const NODE_TYPES = { rg: GraphNode };
 export const PALETTE_MIME = "application/x-reelgraph-node-type";
 
-function portKind(doc, types, nodeId, port, direction) {
-  const spec = doc.nodes[nodeId];
-  const schema = spec && types[spec.type];
-  return schema?.[direction]?.[port]?.kind;
-}
+const portKind = (doc, types, nodeId, port, direction) => portSchema(doc, types, nodeId, port, direction)?.kind;
 
-/** Can this edge exist? Same kind or a lossless conversion (image -> images -> frames). */
-export function connectionAllowed(connection) {
+/** React Flow's check while an edge is dragged and when it is dropped, on the current document. */
+function allowed(connection) {
   const { doc, types } = store.get();
-  if (connection.source === connection.target) return false;
-  const from = portKind(doc, types, connection.source, connection.sourceHandle, "outputs");
-  const to = portKind(doc, types, connection.target, connection.targetHandle, "inputs");
-  return Boolean(from && to && kindsCompatible(from, to));
+  return connectionAllowed(doc, types, connection);
 }
 
 function ConnectionLine({ fromX, fromY, toX, toY, fromPosition, toPosition, connectionStatus, fromNode, fromHandle }) {
@@ -117,7 +111,7 @@ export function Canvas() {
   }, []);
 
   const onConnect = useCallback((connection) => {
-    if (!connectionAllowed(connection)) {
+    if (!allowed(connection)) {
       notify("error", "those ports carry different kinds of value");
       return;
     }
@@ -143,7 +137,7 @@ export function Canvas() {
       <ReactFlow
         nodes={nodes} edges={edges} nodeTypes={NODE_TYPES}
         onNodesChange={onNodesChange} onEdgesChange={onEdgesChange} onNodeDragStop={onNodeDragStop}
-        onDelete={onDelete} onConnect={onConnect} isValidConnection={connectionAllowed}
+        onDelete={onDelete} onConnect={onConnect} isValidConnection={allowed}
         onPaneClick={onPaneClick}
         connectionLineComponent={ConnectionLine}
         deleteKeyCode={["Delete", "Backspace"]} multiSelectionKeyCode={["Shift", "Meta", "Control"]}

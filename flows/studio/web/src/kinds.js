@@ -1,5 +1,5 @@
-// Port kinds: their colours, and which edges validation accepts (mirrors nodes/ports.py:
-// one image is a list of one; a list of images is a frame sequence).
+// Port kinds as the editor draws them: a colour each, and a colour per node category. Which kinds
+// connect is not decided here but read from the served schemas (connections.js).
 export const KIND_COLORS = {
   text: "#e0b341",
   json: "#9aa5b1",
@@ -12,13 +12,7 @@ export const KIND_COLORS = {
   video: "#e05d8c",
 };
 
-const COMPATIBLE = { image: ["images"], images: ["frames"] };
-
 export const kindColor = (kind) => KIND_COLORS[kind] || "#888";
-
-export function kindsCompatible(source, target) {
-  return source === target || (COMPATIBLE[source] || []).includes(target);
-}
 
 const CATEGORY_COLORS = ["#4fa3e3", "#3cb98b", "#e0b341", "#e05d8c", "#b07cd8", "#e07a5f", "#5fc4d0", "#9aa5b1"];
 
