@@ -4,6 +4,7 @@ The `diffusion` harness and the models' folder are conftest's, shared with test_
 from __future__ import annotations
 
 import json
+import shutil
 from pathlib import Path
 
 import numpy as np
@@ -226,6 +227,36 @@ def test_a_model_folder_outside_the_workspace_is_refused(diffusion, tmp_path):
     with pytest.raises(NodeError) as caught:
         diffusion.run("text.encode", {"model": str(tmp_path), "prompt": "a lighthouse"})
     assert caught.value.code == "path_outside_workspace"
+
+
+def test_an_image_to_image_view_keeps_the_model_folders_own_settings(tmp_path, tiny_models_root):
+    """A refiner-like folder (an SDXL image-to-image class with requires_aesthetics_score) loads as the
+    text-to-image pipeline, which does not take that setting; its image-to-image view must still have it."""
+    from reelgraph.nodes.diffusion.loading import ModelParams, load_pipeline
+    from reelgraph.nodes.diffusion.sampling import run_view
+    from tests.node_harness import ModelHarness
+
+    folder = tmp_path / "models" / "tiny-sdxl-refiner"
+    shutil.copytree(tiny_models_root / "models" / "tiny-sdxl", folder)
+    index = json.loads((folder / "model_index.json").read_text())
+    index.update({"_class_name": "StableDiffusionXLImg2ImgPipeline", "requires_aesthetics_score": True})
+    (folder / "model_index.json").write_text(json.dumps(index))
+    ctx = ModelHarness(tmp_path, tmp_path).context()
+    resident = load_pipeline(ctx, ModelParams(model="models/tiny-sdxl-refiner"), "text_to_image")
+    with run_view(resident, task="image_to_image") as pipeline:
+        assert type(pipeline).__name__ == "StableDiffusionXLImg2ImgPipeline"
+        assert pipeline.config.requires_aesthetics_score is True
+
+
+def test_a_task_the_models_family_lacks_names_the_model_param(diffusion):
+    from reelgraph.nodes.diffusion.loading import ModelParams, load_pipeline
+    from reelgraph.nodes.diffusion.sampling import run_view
+
+    resident = load_pipeline(diffusion.context(), ModelParams(model="models/tiny-svd"), "image_to_video")
+    with pytest.raises(NodeError, match="no in-painting pipeline") as caught:
+        with run_view(resident, task="inpainting"):
+            pass
+    assert caught.value.param == "model"
 
 
 def test_model_ids_name_the_model_and_revision():

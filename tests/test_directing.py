@@ -275,3 +275,16 @@ def test_inpaint_takes_text_encode_embeddings_and_refine_refuses_an_inpainting_m
         diffusion.run("frames.refine", {"mode": "diffusion", "model": "models/tiny-sd-inpaint", "steps": 4},
                       frames=clean_clip(diffusion, seconds=0.25, size=(64, 64)))
     assert error.value.param == "model" and "in-painting" in error.value.message
+
+
+def test_inpaint_and_refine_use_the_weights_keyframe_generate_loaded(diffusion):
+    """One load per model per process: in-painting and image-to-image are views of the resident
+    text-to-image pipeline (from_pipe), not loads of their own."""
+    tiny = {"model": "models/tiny-sd", "prompt": "coffee", "steps": 2}
+    diffusion.run("keyframe.generate", {**tiny, "width": 64, "height": 64})
+    diffusion.run("image.inpaint", {**tiny, "method": "model", "resolution": 64, "shapes": HOLE}, image=ASTRONAUT)
+    diffusion.run("frames.refine", {**tiny, "mode": "diffusion", "strength": 0.5},
+                  frames=clean_clip(diffusion, seconds=0.25, size=(64, 48)))
+    assert diffusion.models.loads == 1
+    [key] = diffusion.models._models
+    assert key.role == "text_to_image"

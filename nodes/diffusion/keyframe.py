@@ -66,12 +66,10 @@ class KeyframeGenerate(Node):
             raise NodeError(f"{params.steps} steps at strength {params.strength:g} leave no denoising step",
                             param="strength", hint="raise strength or steps so that steps x strength >= 1")
         resident = load_pipeline(ctx, params, "text_to_image", offload=params.cpu_offload)
-        with run_view(resident, params.scheduler) as pipeline:
-            start = {}
-            if init_image is not None:
-                pipeline, start = image_to_image(pipeline), {
-                    "image": init_image.convert("RGB").resize((params.width, params.height)),
-                    "strength": params.strength}
+        task = None if init_image is None else "image_to_image"
+        with run_view(resident, params.scheduler, task) as pipeline:
+            start = {} if init_image is None else {
+                "image": init_image.convert("RGB").resize((params.width, params.height)), "strength": params.strength}
             if embeddings is not None:
                 conditioning = embedding_arguments(pipeline, embeddings, accepted_arguments(pipeline))
             else:
@@ -98,11 +96,3 @@ class KeyframeGenerate(Node):
             generation["strength"] = params.strength
         return {"images": images, "image": images[0], "generation": generation}
 
-
-def image_to_image(pipeline):
-    """The image-to-image pipeline of the same model, sharing the resident weights (no reload)."""
-    from diffusers import AutoPipelineForImage2Image
-
-    derived = AutoPipelineForImage2Image.from_pipe(pipeline)
-    derived.set_progress_bar_config(disable=True)  # progress goes through ctx.progress
-    return derived

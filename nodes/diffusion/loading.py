@@ -8,6 +8,10 @@ Two roles share one model's text encoders: `text.encode` needs only the tokenize
 encoders, so it loads those alone ("text_encoders"), or borrows them from the full pipeline when
 that is already resident; a full pipeline loaded later takes the resident text encoders instead of
 loading them a second time.
+
+Image-to-image and in-painting are not loading roles: they are views of the resident text-to-image
+pipeline (sampling.run_view's `task`, diffusers' from_pipe over the same modules), so keyframes,
+image-to-image, in-painting and refinement with one model hold one copy of its weights.
 """
 from __future__ import annotations
 
@@ -22,7 +26,7 @@ from pydantic import Field
 from reelgraph.nodes.api import NodeParams
 from reelgraph.nodes.errors import NodeError
 
-Role = Literal["text_to_image", "image_to_image", "inpainting", "image_to_video", "text_encoders"]
+Role = Literal["text_to_image", "image_to_video", "text_encoders"]
 
 # Hub ids: "name" or "owner/name" with letters, digits, '-', '_' and '.'.
 HUB_ID = re.compile(r"^[A-Za-z0-9][\w.-]*(/[\w.-]+)?$")
@@ -194,18 +198,16 @@ def quiet_loading_bars() -> None:
 
 def _load(ctx, params: ModelParams, source: ModelSource, key: ModelKey, shared: dict[str, Any]):
     import torch
-    from diffusers import (AutoPipelineForImage2Image, AutoPipelineForInpainting, AutoPipelineForText2Image,
-                           DiffusionPipeline)
+    from diffusers import AutoPipelineForText2Image, DiffusionPipeline
 
     quiet_loading_bars()
     model_index = read_model_index(params, source)
     components = dict(shared)
     if key.role == "text_encoders":
         components.update({name: None for name in heavy_components(model_index)})
-    # The auto pipelines map a model's family to the class for the task: a text-to-image SD folder
-    # loads as StableDiffusionImg2ImgPipeline or StableDiffusionInpaintPipeline.
-    loader = {"text_to_image": AutoPipelineForText2Image, "image_to_image": AutoPipelineForImage2Image,
-              "inpainting": AutoPipelineForInpainting}.get(key.role, DiffusionPipeline)
+    # The auto pipeline maps a model's family to its text-to-image class: an SD in-painting folder
+    # loads as StableDiffusionPipeline too, and in-paints through a view of it.
+    loader = AutoPipelineForText2Image if key.role == "text_to_image" else DiffusionPipeline
     ctx.log.info("loading %s (%s) on %s as %s", params.model, key.role, key.device, key.dtype)
     try:
         pipeline = loader.from_pretrained(source.location, revision=source.revision,
@@ -213,6 +215,7 @@ def _load(ctx, params: ModelParams, source: ModelSource, key: ModelKey, shared: 
     except (OSError, ValueError, ImportError) as error:
         raise load_failure(params, source, error) from error
     pipeline.set_progress_bar_config(disable=True)  # nodes report progress through ctx.progress
+    keep_folder_settings(pipeline, model_index)
     try:
         if key.offload:
             pipeline.enable_model_cpu_offload(device=key.device)
@@ -223,3 +226,14 @@ def _load(ctx, params: ModelParams, source: ModelSource, key: ModelKey, shared: 
                         code="out_of_memory",
                         hint="set cpu_offload: true, pick a smaller model, or free the GPU") from error
     return pipeline
+
+
+def keep_folder_settings(pipeline, model_index: dict[str, Any]) -> None:
+    """Keep the folder's pipeline settings that the loaded class does not take (an SDXL refiner's
+    requires_aesthetics_score, loaded as text-to-image) as private config entries `_name`: from_pipe
+    passes those on to a derived pipeline that takes them, so an image-to-image or in-painting view
+    is configured as the folder says, as if it had been loaded as that class."""
+    settings = {f"_{name}": value for name, value in model_index.items()
+                if not name.startswith("_") and not isinstance(value, list | tuple) and name not in pipeline.config}
+    if settings:
+        pipeline.register_to_config(**settings)

@@ -8,7 +8,10 @@ key, another pipeline) go on in parallel. A thread holds at most one of these lo
 registry's lock only briefly, never while waiting for a pipeline, so they cannot deadlock.
 
 Private view: each run calls a shallow copy with its own scheduler, so a run's scheduler choice
-never changes the resident pipeline; the copy shares the weights (no memory).
+never changes the resident pipeline; the copy shares the weights (no memory). A run that needs
+another task of the same model (image-to-image, in-painting) gets the view as that task's pipeline
+class, built by diffusers' from_pipe around the same modules: still no load and no copy, and held
+under the resident pipeline's lock like any other run on those modules.
 """
 from __future__ import annotations
 
@@ -18,10 +21,16 @@ import threading
 import weakref
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from typing import Any
+from typing import Any, Literal
 
 from reelgraph.nodes.diffusion.schedulers import fresh_scheduler
 from reelgraph.nodes.errors import NodeError
+
+Task = Literal["image_to_image", "inpainting"]
+# diffusers' auto pipelines map a model family to the class for each task (StableDiffusionPipeline
+# -> StableDiffusionImg2ImgPipeline, StableDiffusionInpaintPipeline).
+TASK_PIPELINES = {"image_to_image": ("AutoPipelineForImage2Image", "image-to-image"),
+                  "inpainting": ("AutoPipelineForInpainting", "in-painting")}
 
 _pipeline_locks: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
 _pipeline_locks_guard = threading.Lock()
@@ -36,13 +45,29 @@ def exclusive_use(pipeline) -> Iterator[None]:
 
 
 @contextmanager
-def run_view(pipeline, scheduler_name: str = "default") -> Iterator[Any]:
-    """The resident pipeline, held for this run, as a copy using a fresh scheduler."""
+def run_view(pipeline, scheduler_name: str = "default", task: Task | None = None) -> Iterator[Any]:
+    """The resident pipeline, held for this run, as a copy using a fresh scheduler; with a task, as
+    that task's pipeline over the same modules."""
     scheduler = fresh_scheduler(pipeline, scheduler_name)
     with exclusive_use(pipeline):
         view = copy.copy(pipeline)
         view.scheduler = scheduler  # through the pipeline's __setattr__: updates the copy's config only
-        yield view
+        yield view if task is None else task_view(view, task)
+
+
+def task_view(pipeline, task: Task):
+    """`pipeline`'s modules as the pipeline class for `task` (from_pipe: nothing loaded or copied)."""
+    import diffusers
+
+    auto_pipeline, label = TASK_PIPELINES[task]
+    try:
+        derived = getattr(diffusers, auto_pipeline).from_pipe(pipeline)
+    except ValueError as error:  # a family diffusers has no pipeline of this task for
+        raise NodeError(f"diffusers has no {label} pipeline for this model ({type(pipeline).__name__})",
+                        param="model", hint="pick a model of a family that has one (Stable Diffusion 1.x/2.x, "
+                                            "SDXL, SD3, Flux...)") from error
+    derived.set_progress_bar_config(disable=True)  # progress goes through ctx.progress
+    return derived
 
 
 def accepted_arguments(pipeline) -> set[str]:

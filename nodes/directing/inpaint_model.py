@@ -35,8 +35,8 @@ def inpaint_with_model(ctx, params, original: np.ndarray, mask: np.ndarray, embe
     size = model_size(crop.width, crop.height, params.resolution)
     # The model repaints the whole support of the feathered mask; the feather blends it back.
     hole = Image.fromarray(((mask[top:bottom, left:right] > 0) * 255).astype(np.uint8))
-    resident = load_pipeline(ctx, model_params(params), "inpainting", offload=params.cpu_offload)
-    with run_view(resident, params.scheduler) as pipeline:
+    resident = load_pipeline(ctx, model_params(params), "text_to_image", offload=params.cpu_offload)
+    with run_view(resident, params.scheduler, "inpainting") as pipeline:
         guidance = {} if params.guidance is None else {"guidance_scale": params.guidance}
         result = call_pipeline(pipeline, {
             **conditioning(pipeline, params, embeddings, accepted_arguments(pipeline)), **guidance,

@@ -121,14 +121,14 @@ class FramesRefine(Node):
         from reelgraph.nodes.directing.refine_diffusion import check_model, refine_frames
 
         check_steps(params)
-        resident = load_pipeline(ctx, model_params(params), "image_to_image", offload=params.cpu_offload)
+        resident = load_pipeline(ctx, model_params(params), "text_to_image", offload=params.cpu_offload)
         check_model(resident, params.model)
         if embeddings is not None and (params.prompt or params.negative_prompt):
             raise NodeError("both embeddings and a prompt are given", param="prompt",
                             hint="leave prompt and negative_prompt empty when embeddings are connected")
 
         def source():
-            with run_view(resident, params.scheduler) as pipeline, out_of_memory_as_node_error():
+            with run_view(resident, params.scheduler, "image_to_image") as pipeline, out_of_memory_as_node_error():
                 if embeddings is not None:
                     conditioning = embedding_arguments(pipeline, embeddings, {"prompt_embeds", "negative_prompt_embeds"})
                 else:
