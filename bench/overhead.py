@@ -6,13 +6,19 @@
 local: a cold run (plan + record the run + execute every node, database and artifact writes
 included) and a fully cached re-run. Goals on a 2-core machine: under 2 ms per node cold, under
 0.5 ms cached.
-ray / prefect: a cold run of the same graph against the same graph as raw Ray tasks / raw Prefect
-tasks (each task receiving its upstream's result), as a ratio. Goal: <= 1.2.
+ray / prefect: a cold run of the same graph (every node executed and recorded, planning included)
+against the same graph as raw Ray tasks / raw Prefect tasks (each task receiving its upstream's
+result), as a ratio. Goal: <= 1.2. The graph is 100 lines of 10 no-op nodes, which reelgraph runs
+as 100 fused tasks (flows/fusion.py); the `one task per node` rows run it with REELGRAPH_FUSE=0.
+Each figure is the median of --repeats runs, raw and reelgraph alternating so that both see the
+same machine, after one warm-up run of each (Ray's workers import reelgraph once, on first use;
+the `first run` row shows that cost).
 """
 from __future__ import annotations
 
 import argparse
 import os
+import statistics
 import tempfile
 import time
 from pathlib import Path
@@ -83,9 +89,38 @@ def raw_prefect(count: int) -> float:
     return time.perf_counter() - started
 
 
+def compare(rows: list, name: str, raw, ours, repeats: int) -> None:
+    """Warm both up once, then time them alternately; rows get the medians and the ratios."""
+    raw(0)
+    first = ours("warm-up", True)
+    raws, fused, single = [], [], []
+    for index in range(repeats):
+        raws.append(raw(index))
+        fused.append(ours(f"fused-{index}", True))
+        single.append(ours(f"single-{index}", False))
+    raw_s, fused_s, single_s = (statistics.median(v) for v in (raws, fused, single))
+    rows.append((f"raw {name} tasks", raw_s, None, ""))
+    rows.append((f"{name} engine cold", fused_s, fused_s / raw_s, "<= 1.2 x raw"))
+    rows.append(("  one task per node", single_s, single_s / raw_s, "(REELGRAPH_FUSE=0)"))
+    rows.append(("  first run", first, first / raw_s, "(workers start)"))
+
+
+def engine_run(runtime, workspace: Path, count: int, engine: str):
+    def ours(salt: str, fuse: bool) -> float:
+        os.environ["REELGRAPH_FUSE"] = "1" if fuse else "0"
+        try:
+            seconds, counts = timed_run(runtime, noop_graph(count, salt=f"-{engine}-{salt}"), workspace, engine)
+        finally:
+            os.environ.pop("REELGRAPH_FUSE", None)
+        assert counts == {"succeeded": count}, counts
+        return seconds
+    return ours
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--nodes", type=int, default=1000)
+    parser.add_argument("--repeats", type=int, default=3)
     parser.add_argument("--db", help="database URL (default: a fresh SQLite file)")
     parser.add_argument("--engines", default="local", help="comma-separated: local, ray, prefect")
     args = parser.parse_args()
@@ -105,11 +140,8 @@ def main() -> None:
             import ray
 
             ray.init(include_dashboard=False, log_to_driver=False, namespace="reelgraph")
-            raw = raw_ray(args.nodes)
-            ours, counts = timed_run(runtime, noop_graph(args.nodes, salt="-ray"), workspace, "ray")
-            assert counts == {"succeeded": args.nodes}, counts
-            rows.append(("raw Ray tasks", raw, None, ""))
-            rows.append(("ray engine cold", ours, ours / raw, "<= 1.2 x raw"))
+            compare(rows, "Ray", lambda _: raw_ray(args.nodes), engine_run(runtime, workspace, args.nodes, "ray"),
+                    args.repeats)
             ray.shutdown()
         if "prefect" in engines:
             # The engine's module sets Prefect's quiet defaults (WARNING logs, no telemetry): import it
@@ -123,12 +155,10 @@ def main() -> None:
 
             os.environ.setdefault("PREFECT_HOME", str(workspace / "prefect"))
             with prefect_test_harness(server_startup_timeout=120):
-                raw = raw_prefect(args.nodes)
-                ours, counts = timed_run(runtime, noop_graph(args.nodes, salt="-prefect"), workspace, "prefect")
-            assert counts == {"succeeded": args.nodes}, counts
-            rows.append(("raw Prefect tasks", raw, None, ""))
-            rows.append(("prefect engine cold", ours, ours / raw, "<= 1.2 x raw"))
-    print(f"{args.nodes} no-op nodes in chains of {CHAIN}, {runtime.db.engine.dialect.name}, {os.cpu_count()} CPUs")
+                compare(rows, "Prefect", lambda _: raw_prefect(args.nodes),
+                        engine_run(runtime, workspace, args.nodes, "prefect"), args.repeats)
+    print(f"{args.nodes} no-op nodes in chains of {CHAIN}, {runtime.db.engine.dialect.name}, {os.cpu_count()} CPUs, "
+          f"load average {os.getloadavg()[0]:.1f}")
     print(f"{'run':<22} {'total s':>8} {'ms/node':>8} {'ratio':>6}  goal")
     for name, seconds, ratio, goal in rows:
         ratio_text = f"{ratio:.2f}" if ratio is not None else ""

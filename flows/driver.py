@@ -5,7 +5,8 @@
 The loop owns the run's DagState and records everything through `session`: the run's start, the
 nodes skipped below a failure, nodes whose worker was lost, nodes abandoned after a stop, and the
 final status. An engine only launches nodes and reports them back (`NodeLauncher`): `submit` one
-ready node (or decline it for now: no free GPU, CPUs busy), `wait` for completions, `cancel` (ask
+ready node, or a chain of cheap nodes that starts with one (flows/fusion.py), as one task (or
+decline it for now: no free GPU, CPUs busy), `wait` for completions, `cancel` (ask
 running nodes to stop) and `abandon` (stop waiting for them); `open` and `close` bracket a run
 with the engine's own bootstrap (threads, a Ray GPU pool, a Prefect flow's task runner).
 
@@ -28,6 +29,7 @@ from typing import Protocol
 
 from reelgraph.flows import session
 from reelgraph.flows.events import EventSink, RunContext, ignore_events
+from reelgraph.flows.fusion import MAX_CHAIN, cheap_nodes
 from reelgraph.flows.runner import NodeOutcome
 from reelgraph.flows.runtime import Runtime
 from reelgraph.flows.scheduling import DagState
@@ -59,8 +61,10 @@ class NodeLauncher(Protocol):
     def open(self, run: RunContext, state: DagState) -> None:
         """Prepare for a run (start workers, pools); `state` tells what it will need."""
 
-    def submit(self, node_run: NodeRunInfo) -> bool:
-        """Launch a ready node; False when it cannot start now (the loop offers it again later)."""
+    def submit(self, chain: list[NodeRunInfo]) -> bool:
+        """Launch a ready node, or a chain of cheap nodes that starts with one, as one task
+        (flows/chains.run_chain runs either); False when it cannot start now (the loop offers it
+        again later). Completions come back per node."""
 
     def wait(self, timeout: float) -> list[Completion]:
         """Nodes finished since the last call; waits up to `timeout` seconds for the first."""
@@ -80,6 +84,8 @@ def drive(runtime: Runtime, run_id: str, engine: NodeLauncher, run: RunContext, 
     """Run every node of a created run that is not done yet; returns the run's final status."""
     session.start(runtime, run_id, external_id=external_id)
     state = DagState(repo.list_node_runs(runtime.db, run_id))
+    fusible = cheap_nodes(runtime, (state.node_runs[n] for n in state.waiting))
+    chains: dict[str, list[NodeRunInfo]] = {}  # ready nodes' chains, by first node
     running: set[str] = set()
     stop_deadline: float | None = None
     try:
@@ -100,18 +106,24 @@ def drive(runtime: Runtime, run_id: str, engine: NodeLauncher, run: RunContext, 
                     break
             else:
                 for node_id in state.ready():
-                    if engine.submit(state.node_runs[node_id]):
-                        state.started(node_id)
-                        running.add(node_id)
+                    if node_id not in chains:  # a ready node's chain holds until it starts
+                        chains[node_id] = [state.node_runs[n] for n in state.chain(node_id, fusible, MAX_CHAIN)]
+                    if engine.submit(chains[node_id]):
+                        for member in chains.pop(node_id):
+                            state.started(member.node_id)
+                            running.add(member.node_id)
                 if not running:  # nothing left, or nothing that can ever start
                     break
             for completion in engine.wait(WAIT_SECONDS):
+                if completion.node_id not in running:
+                    continue  # later in a chain that failed: skipped already
                 running.discard(completion.node_id)
                 outcome = completion.outcome
                 status = outcome.status if outcome else session.node_lost(runtime, run, completion.node_id,
                                                                            completion.lost or "no outcome",
                                                                            code=completion.code)
                 skipped = state.finished(completion.node_id, status)
+                running.difference_update(skipped)
                 session.skip_downstream(runtime, run, skipped, completion.node_id)
     finally:
         engine.close()

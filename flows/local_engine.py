@@ -6,7 +6,7 @@ instead of thrashing it). A node whose resources do not fit waits; GPU nodes ask
 are never held back by CPU accounting.
 
 Locking: only the driver's thread calls submit and wait, and only it touches the slot counts;
-worker threads run `run_node` and report back through futures, so there is nothing to lock.
+worker threads run `run_chain` and report back through futures, so there is nothing to lock.
 Cancelling needs nothing here: the nodes read the run's own stop flag at their next progress call.
 """
 from __future__ import annotations
@@ -18,7 +18,7 @@ from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from reelgraph.flows.devices import cuda_device_count, default_one_thread
 from reelgraph.flows.driver import Completion, Engine
 from reelgraph.flows.events import RunContext
-from reelgraph.flows.runner import run_node
+from reelgraph.flows.chains import run_chain
 from reelgraph.flows.runtime import Runtime
 from reelgraph.flows.scheduling import DagState
 from reelgraph.storage.records import NodeRunInfo
@@ -46,21 +46,21 @@ class LocalEngine(Engine):
         self.run = run
         self.gpu_devices = self._gpu_devices(state)
         self.free_cpus, self.free_gpus = float(self.cpu_slots), list(self.gpu_devices)
-        self.running: dict[Future, tuple[str, float, str | None]] = {}
+        self.running: dict[Future, tuple[list[str], float, str | None]] = {}
         self.pool = ThreadPoolExecutor(max_workers=self.cpu_slots + len(self.gpu_devices),
                                        thread_name_prefix="reelgraph-node")
         self.abandoned = False
 
-    def submit(self, node_run: NodeRunInfo) -> bool:
-        gpus = min(math.ceil(node_run.resources.get("gpus", 0)), len(self.gpu_devices))
-        cpus = min(float(node_run.resources.get("cpus", 1)), float(self.cpu_slots))
+    def submit(self, chain: list[NodeRunInfo]) -> bool:
+        gpus = min(math.ceil(max(n.resources.get("gpus", 0) for n in chain)), len(self.gpu_devices))
+        cpus = min(max(float(n.resources.get("cpus", 1)) for n in chain), float(self.cpu_slots))
         if gpus > len(self.free_gpus) or (cpus > self.free_cpus and self.running):
             return False
         device = self.free_gpus.pop(0) if gpus else None
         self.free_cpus -= cpus
-        future = self.pool.submit(run_node, self.runtime, node_run.run_id, node_run.node_id, run=self.run,
+        future = self.pool.submit(run_chain, self.runtime, chain, run=self.run,
                                   device=device or "cpu", gpu=device if device and device != "cpu" else None)
-        self.running[future] = (node_run.node_id, cpus, device)
+        self.running[future] = ([n.node_id for n in chain], cpus, device)
         return True
 
     def wait(self, timeout: float) -> list[Completion]:
@@ -69,15 +69,15 @@ class LocalEngine(Engine):
         finished, _ = wait(self.running, timeout=timeout, return_when=FIRST_COMPLETED)
         completions = []
         for future in finished:
-            node_id, cpus, device = self.running.pop(future)
+            node_ids, cpus, device = self.running.pop(future)
             self.free_cpus += cpus
             if device is not None:
                 self.free_gpus.append(device)
             error = future.exception()
-            if error is not None:  # run_node records node failures itself; this is the database failing
-                completions.append(Completion(node_id, lost=f"{type(error).__name__}: {error}"))
+            if error is not None:  # the runner records node failures itself; this is the database failing
+                completions += [Completion(node_id, lost=f"{type(error).__name__}: {error}") for node_id in node_ids]
             else:
-                completions.append(Completion(node_id, future.result()))
+                completions += [Completion(outcome.node_id, outcome) for outcome in future.result()]
         return completions
 
     def cancel(self) -> None:

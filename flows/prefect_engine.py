@@ -1,7 +1,8 @@
-"""The Prefect engines: a Prefect flow run per reelgraph run, a Prefect task per node.
+"""The Prefect engines: a Prefect flow run per reelgraph run, a Prefect task per node (or per
+chain of cheap nodes).
 
 The flow's body is the shared driver loop (flows/driver.py): it submits each node as a task when
-its upstream nodes are done, named after the node id and waiting for its upstream tasks' futures
+its upstream nodes are done (a chain of cheap nodes as one task, flows/fusion.py), named after the node id and waiting for its upstream tasks' futures
 (the outcomes, never the artifacts: those travel through the store), so the flow run in the
 Prefect UI shows the graph as it is. reelgraph's cache decides what executes
 (Prefect's task caching is off); a node's `retries` become the task's Prefect retries, used only
@@ -26,6 +27,7 @@ from typing import Any
 from reelgraph.flows.devices import default_one_thread
 from reelgraph.flows.driver import Completion, Engine, drive
 from reelgraph.flows.events import EventSink, RunContext, ignore_events
+from reelgraph.flows.chains import run_chain
 from reelgraph.flows.runner import NodeOutcome, run_node
 from reelgraph.flows.runtime import Runtime, RuntimeConfig
 from reelgraph.flows.scheduling import DagState
@@ -64,16 +66,21 @@ class RayWorkerTasks:
         return worker_runtime(self.config), None, worker_run(run_id, self.channel)
 
 
-def run_node_task(where: Any, run_id: str, node_id: str, retries: int) -> NodeOutcome:
-    """The body of every node task."""
+def run_node_task(where: Any, chain: list[NodeRunInfo], retries: int) -> list[NodeOutcome]:
+    """The body of every task: one node, or a chain of cheap nodes (flows/chains.py)."""
     from prefect.runtime import task_run
 
+    run_id = chain[0].run_id
     runtime, run, scope = where.open(run_id)
     with scope as worker_run:
-        outcome = run_node(runtime, run_id, node_id, run=run or worker_run, max_attempts=1)
-    if outcome.status == FAILED and outcome.retryable and (task_run.run_count or 1) <= retries:
-        raise RetryableNodeFailure(outcome.error)
-    return outcome
+        if len(chain) == 1:  # Prefect retries it: one attempt per task run
+            outcomes = [run_node(runtime, run_id, chain[0].node_id, run=run or worker_run, max_attempts=1)]
+        else:
+            outcomes = run_chain(runtime, chain, run=run or worker_run)
+    last = outcomes[-1]
+    if last.status == FAILED and last.retryable and len(chain) == 1 and (task_run.run_count or 1) <= retries:
+        raise RetryableNodeFailure(last.error)
+    return outcomes
 
 
 # The engine executing each run in this process, by run id. The flow body must be a plain module
@@ -110,11 +117,16 @@ class PrefectEngine(Engine):
         return ThreadPoolTaskRunner(max_workers=self.max_workers)
 
     def _tasks_side(self, run: RunContext) -> Any:
+        return self._as_argument(InProcessTasks(self.runtime, run))
+
+    def _as_argument(self, value: Any) -> Any:
+        """A task argument Prefect hands over as it is, without walking it for futures (in-process
+        tasks; prefect-ray pickles its arguments and does not unwrap quotes)."""
         from prefect.utilities.annotations import quote
 
-        return quote(InProcessTasks(self.runtime, run))  # handed to tasks as is, never walked by Prefect
+        return quote(value)
 
-    def _submit_options(self, node_run: NodeRunInfo) -> Any:
+    def _submit_options(self, chain: list[NodeRunInfo]) -> Any:
         return nullcontext()
 
     def _prepare(self, run: RunContext) -> None:
@@ -154,17 +166,20 @@ class PrefectEngine(Engine):
         self.done: queue.Queue = queue.Queue()
         self.waiting = 0
 
-    def submit(self, node_run: NodeRunInfo) -> bool:
+    def submit(self, chain: list[NodeRunInfo]) -> bool:
+        node_run = chain[0]
         node_type = self.runtime.registry.get(node_run.type)
-        retries = node_type.retries if node_type else 0
+        retries = node_type.retries if node_type and len(chain) == 1 else 0  # a chain retries inside
         upstream = [self.futures[up] for up, _ in node_run.inputs.values() if up in self.futures]
-        configured = self.node_task.with_options(name=node_run.node_id, task_run_name=node_run.node_id,
-                                                 retries=retries, retry_delay_seconds=0)
-        with self._submit_options(node_run):
-            future = configured.submit(self.where, node_run.run_id, node_run.node_id, retries, wait_for=upstream)
-        self.futures[node_run.node_id] = future
+        name = node_run.node_id if len(chain) == 1 else f"{node_run.node_id} .. {chain[-1].node_id} ({len(chain)} nodes)"
+        configured = self.node_task.with_options(name=name, task_run_name=name, retries=retries, retry_delay_seconds=0)
+        node_ids = [n.node_id for n in chain]
+        with self._submit_options(chain):
+            future = configured.submit(self.where, self._as_argument(chain), retries, wait_for=upstream)
+        for node_id in node_ids:  # a node downstream of the chain waits for the chain's task
+            self.futures[node_id] = future
         self.waiting += 1
-        future.add_done_callback(lambda done, node_id=node_run.node_id: self.done.put((node_id, done)))
+        future.add_done_callback(lambda done, node_ids=node_ids: self.done.put((node_ids, done)))
         return True
 
     def wait(self, timeout: float) -> list[Completion]:
@@ -177,12 +192,12 @@ class PrefectEngine(Engine):
         while not self.done.empty():
             finished.append(self.done.get_nowait())
         completions = []
-        for node_id, future in finished:
+        for node_ids, future in finished:
             self.waiting -= 1
             try:
-                completions.append(Completion(node_id, future.result()))
+                completions += [Completion(outcome.node_id, outcome) for outcome in future.result()]
             except Exception as error:  # retries exhausted on an unexpected failure
-                completions.append(Completion(node_id, lost=f"the Prefect task failed: {error}"))
+                completions += [Completion(node_id, lost=f"the Prefect task failed: {error}") for node_id in node_ids]
         return completions
 
     def cancel(self) -> None:
@@ -228,19 +243,22 @@ class PrefectRayEngine(PrefectEngine):
         self.reported = 0
         return RayWorkerTasks(self.runtime.config, self.channel_name)
 
-    def _submit_options(self, node_run: NodeRunInfo) -> Any:
+    def _as_argument(self, value: Any) -> Any:
+        return value
+
+    def _submit_options(self, chain: list[NodeRunInfo]) -> Any:
         from prefect_ray.context import remote_options
 
         # never more than one Ray node offers: Ray would keep the task pending for ever
-        return remote_options(num_cpus=self.offers.cpus_for(node_run.resources),
-                              num_gpus=self.offers.gpus_for(node_run.resources))
+        return remote_options(num_cpus=max(self.offers.cpus_for(n.resources) for n in chain),
+                              num_gpus=max(self.offers.gpus_for(n.resources) for n in chain))
 
-    def submit(self, node_run: NodeRunInfo) -> bool:
-        refusal = self.offers.refusal(node_run.node_id, node_run.resources)
-        if refusal:  # failed now, not left in Ray's queue for ever
-            self.refused.append(Completion(node_run.node_id, lost=refusal, code="unplaceable"))
+    def submit(self, chain: list[NodeRunInfo]) -> bool:
+        refusal = self.offers.refusal(chain[0].node_id, chain[0].resources)
+        if refusal:  # failed now, not left in Ray's queue for ever (a chain's later nodes are skipped)
+            self.refused.append(Completion(chain[0].node_id, lost=refusal, code="unplaceable"))
             return True
-        return super().submit(node_run)
+        return super().submit(chain)
 
     def wait(self, timeout: float) -> list[Completion]:
         completions, self.refused = self.refused + super().wait(timeout), []

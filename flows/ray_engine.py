@@ -34,6 +34,7 @@ from reelgraph.flows.driver import Completion, Engine, EngineUnavailable
 from reelgraph.flows.events import Event, RunContext
 from reelgraph.flows.ray_placement import ClusterOffers
 from reelgraph.flows.ray_support import ChannelReader, ensure_ray, open_channel, worker_run, worker_runtime
+from reelgraph.flows.chains import run_chain
 from reelgraph.flows.runner import NodeOutcome, run_node
 from reelgraph.flows.runtime import Runtime, RuntimeConfig
 from reelgraph.flows.scheduling import DagState
@@ -48,9 +49,9 @@ WORKER_QUEUE_DEPTH = 2
 PLACEMENT_SECONDS = float(os.environ.get("REELGRAPH_RAY_PLACEMENT_SECONDS", "60"))
 
 
-def _run_cpu_node(config: RuntimeConfig, run_id: str, node_id: str, channel: str) -> NodeOutcome:
-    with worker_run(run_id, channel) as run:
-        return run_node(worker_runtime(config), run_id, node_id, run=run)
+def _run_cpu_chain(config: RuntimeConfig, chain: list[NodeRunInfo], channel: str) -> list[NodeOutcome]:
+    with worker_run(chain[0].run_id, channel) as run:
+        return run_chain(worker_runtime(config), chain, run=run)
 
 
 def _warm_cpu_worker(config: RuntimeConfig) -> None:
@@ -173,19 +174,24 @@ class RayEngine(Engine):
         self.offers = ClusterOffers.read()
         self.refused: list[Completion] = []  # nodes no node of the cluster can ever place
         self.cpu_inflight = 0.0
-        self.cpu_task = ray.remote(_run_cpu_node)
-        self.running: dict[Any, tuple[str, _GpuSlot | None, float]] = {}
+        self.cpu_task = ray.remote(_run_cpu_chain)
+        self.running: dict[Any, tuple[list[str], _GpuSlot | None, float]] = {}  # a task's nodes
         self.reported = 0  # outcomes whose NodeFinished a worker sent
         self.abandoned = False
 
-    def submit(self, node_run: NodeRunInfo) -> bool:
-        """Start a ready node as far as GPU workers and CPUs allow."""
+    def submit(self, chain: list[NodeRunInfo]) -> bool:
+        """Start a ready node (a GPU node, or a chain of CPU nodes as one task) as far as GPU
+        workers and CPUs allow."""
+        node_run = chain[0]
         run_id, node_id = node_run.run_id, node_run.node_id
+        gpu = bool(node_run.resources.get("gpus", 0))
+        if not gpu and self.cpu_inflight >= self.cpu_capacity * WORKER_QUEUE_DEPTH:
+            return False  # the common answer while CPU work queues: decided before anything is computed
         refusal = self.offers.refusal(node_id, node_run.resources)
-        if refusal:  # failed now, not left in Ray's queue for ever
+        if refusal:  # failed now, not left in Ray's queue for ever (a chain's later nodes are skipped)
             self.refused.append(Completion(node_id, lost=refusal, code="unplaceable"))
             return True
-        if node_run.resources.get("gpus", 0):
+        if gpu:  # never fused: one node
             slot = self._free_slot(self._model_ids(node_run))
             if slot is None:
                 return False
@@ -194,13 +200,12 @@ class RayEngine(Engine):
             ref = slot.actor.run.remote(self.runtime.config, run_id, node_id, self.channel_name)
             cpus = 0.0
         else:
-            slot, cpus = None, self.offers.cpus_for(node_run.resources)
+            slot, cpus = None, max(self.offers.cpus_for(n.resources) for n in chain)
             if self.cpu_inflight and self.cpu_inflight + cpus > self.cpu_capacity * WORKER_QUEUE_DEPTH:
                 return False
-            ref = self.cpu_task.options(num_cpus=cpus).remote(self.runtime.config, run_id, node_id,
-                                                              self.channel_name)
+            ref = self.cpu_task.options(num_cpus=cpus).remote(self.runtime.config, chain, self.channel_name)
         self.cpu_inflight += cpus
-        self.running[ref] = (node_id, slot, cpus)
+        self.running[ref] = ([n.node_id for n in chain], slot, cpus)
         return True
 
     def _free_slot(self, models: set[str]) -> _GpuSlot | None:
@@ -221,18 +226,18 @@ class RayEngine(Engine):
         cluster cannot place them (another user holds its CPUs, a node left): give them up."""
         import ray
 
-        if any(node_id in self.seen for node_id, _, _ in self.running.values()) or \
+        if any(node_id in self.seen for node_ids, _, _ in self.running.values() for node_id in node_ids) or \
                 time.monotonic() - self.last_progress < PLACEMENT_SECONDS:
             return []
         offers, completions = ClusterOffers.read().describe(), []
-        for ref, (node_id, slot, cpus) in list(self.running.items()):
+        for ref, (node_ids, slot, cpus) in list(self.running.items()):
             asked = "a GPU worker" if slot is not None else f"CPU={cpus:g}"
             if slot is None:
                 ray.cancel(ref, force=True)
             del self.running[ref]
             self.cpu_inflight -= cpus
-            completions.append(Completion(node_id, lost=f"the Ray cluster placed nothing for {PLACEMENT_SECONDS:.0f} s: "
-                                                        f"{node_id} asks for {asked}; its nodes offer {offers}",
+            completions.append(Completion(node_ids[0], lost=f"the Ray cluster placed nothing for {PLACEMENT_SECONDS:.0f} s: "
+                                                            f"{node_ids[0]} asks for {asked}; its nodes offer {offers}",
                                           code="unplaceable"))
         return completions
 
@@ -247,17 +252,20 @@ class RayEngine(Engine):
         self.events.forward()
         completions, self.refused = self.refused, []
         for ref in finished:
-            node_id, slot, cpus = self.running.pop(ref)
+            node_ids, slot, cpus = self.running.pop(ref)
             self.cpu_inflight -= cpus
             if slot is not None:
                 slot.inflight -= 1
             self.last_progress = time.monotonic()
             try:
-                completions.append(Completion(node_id, ray.get(ref)))
-                self.reported += 1
+                result = ray.get(ref)
             except ray.exceptions.RayError as error:  # retries exhausted: the worker kept dying
-                completions.append(Completion(node_id, lost=f"Ray could not run the node: {type(error).__name__}: "
-                                                            f"{str(error).splitlines()[0]}"))
+                why = f"Ray could not run the node: {type(error).__name__}: {str(error).splitlines()[0]}"
+                completions += [Completion(node_id, lost=why) for node_id in node_ids]
+                continue
+            outcomes = result if isinstance(result, list) else [result]  # a CPU chain, or one GPU node
+            completions += [Completion(outcome.node_id, outcome) for outcome in outcomes]
+            self.reported += len(outcomes)
         return completions or self._unplaced()
 
     def cancel(self) -> None:

@@ -15,12 +15,21 @@ a larger node later is not foreseen here; such a cluster should keep one node of
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 
 @dataclass(frozen=True)
 class ClusterOffers:
     nodes: tuple[dict[str, float], ...]  # each alive Ray node's total resources
+    # the largest node's offer of each resource: asked for every submit, thousands per run
+    maxima: dict[str, float] = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        maxima: dict[str, float] = {}
+        for node in self.nodes:
+            for resource, amount in node.items():
+                maxima[resource] = max(maxima.get(resource, 0.0), amount)
+        object.__setattr__(self, "maxima", maxima)
 
     @classmethod
     def read(cls) -> "ClusterOffers":
@@ -29,7 +38,7 @@ class ClusterOffers:
         return cls(tuple(dict(n.get("Resources", {})) for n in ray.nodes() if n.get("Alive")))
 
     def largest(self, resource: str) -> float:
-        return max((node.get(resource, 0.0) for node in self.nodes), default=0.0)
+        return self.maxima.get(resource, 0.0)
 
     @property
     def has_gpus(self) -> bool:
@@ -58,3 +67,4 @@ class ClusterOffers:
     def describe(self) -> str:
         offers = [f"CPU={node.get('CPU', 0):g} GPU={node.get('GPU', 0):g}" for node in self.nodes]
         return "; ".join(offers) or "nothing (no node is alive)"
+

@@ -117,14 +117,24 @@ class ChannelReader:
         self.channel, self.sink = channel, sink
         self.finished_events = 0
         self._last_read = 0.0
+        self._reading: Any = None  # a take() in flight
 
     def forward(self, force: bool = False) -> None:
+        """Hand the events read so far to the sink. Never blocks the driver loop (an actor call
+        takes milliseconds on a busy machine, while workers wait for their next node) unless
+        `force`d: one call sends a read, a later one hands its events over."""
         import ray
 
-        if not force and time.monotonic() - self._last_read < EVENT_INTERVAL:
-            return  # each read is a call to the channel's actor
-        self._last_read = time.monotonic()
-        for event in ray.get(self.channel.take.remote()):
+        if self._reading is None:
+            if not force and time.monotonic() - self._last_read < EVENT_INTERVAL:
+                return  # each read is a call to the channel's actor
+            self._last_read = time.monotonic()
+            self._reading = self.channel.take.remote()
+        done, _ = ray.wait([self._reading], timeout=None if force else 0)
+        if not done:
+            return
+        events, self._reading = ray.get(self._reading), None
+        for event in events:
             if isinstance(event, NodeFinished):
                 self.finished_events += 1
             self.sink(event)
@@ -152,7 +162,13 @@ class WorkerRelay:
         self._last_progress: dict[str, float] = {}
         self._buffer: list = []
         self._lock = threading.Lock()
+        self._flush_now = threading.Event()
         threading.Thread(target=self._flush_forever, name="reelgraph-events", daemon=True).start()
+
+    def flush_soon(self) -> None:
+        """A task of the run ended here: send its events now, not at the next interval (the
+        driver waits for a finished run's last events before it returns)."""
+        self._flush_now.set()
 
     def __call__(self, event: Event) -> None:
         if isinstance(event, ProgressEvent):
@@ -168,7 +184,8 @@ class WorkerRelay:
 
         polled = 0.0
         while not self.closed:
-            time.sleep(EVENT_INTERVAL)
+            self._flush_now.wait(EVENT_INTERVAL)
+            self._flush_now.clear()
             with self._lock:
                 batch, self._buffer = self._buffer, []
             try:
@@ -216,3 +233,4 @@ def worker_run(run_id: str, channel: str):
     finally:
         with _worker_relays_lock:
             relay.active -= 1
+        relay.flush_soon()

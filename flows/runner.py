@@ -77,9 +77,13 @@ def try_cache(runtime: Runtime, node_run: NodeRunInfo) -> dict[str, str] | None:
     return dict(hit[1])
 
 
-def _decode_inputs(runtime: Runtime, node_run: NodeRunInfo, node_type: Any) -> dict[str, Any]:
+def _decode_inputs(runtime: Runtime, node_run: NodeRunInfo, node_type: Any,
+                   known: dict[str, dict[str, ArtifactInfo]] | None = None) -> dict[str, Any]:
+    """The node's inputs, decoded from the store. `known`: outputs of upstream nodes not recorded
+    yet (a fused chain records its nodes when it ends); the others are read from the database."""
     upstream_ids = {upstream for upstream, _ in node_run.inputs.values()}
-    recorded = repo.node_outputs_of(runtime.db, node_run.run_id, upstream_ids)
+    known = known or {}
+    recorded = {**repo.node_outputs_of(runtime.db, node_run.run_id, upstream_ids - set(known)), **known}
     inputs: dict[str, Any] = {port: None for port in node_type.inputs}
     branches: dict[str, dict[int, Any]] = {}  # a gathering input's values by branch (edges port#0, port#1...)
     for edge, (upstream, upstream_port) in node_run.inputs.items():
@@ -138,7 +142,7 @@ def _encode_outputs(runtime: Runtime, node_type: Any, values: Any) -> dict[str, 
 
 
 def _execute(runtime: Runtime, run: RunContext, node_run: NodeRunInfo, workspace: Workspace,
-             device: str) -> dict[str, ArtifactInfo]:
+             device: str, known: dict[str, dict[str, ArtifactInfo]] | None = None) -> dict[str, ArtifactInfo]:
     node_type = runtime.registry.get(node_run.type)
     if node_type is None:
         raise NodeFailure("unknown_node_type", f"node type '{node_run.type}' is not installed in this process; "
@@ -147,7 +151,7 @@ def _execute(runtime: Runtime, run: RunContext, node_run: NodeRunInfo, workspace
         params = node_type.Params.model_validate(node_run.params)
     except ValidationError as error:
         raise NodeFailure("invalid_param", f"params no longer validate: {error}") from error
-    inputs = _decode_inputs(runtime, node_run, node_type)
+    inputs = _decode_inputs(runtime, node_run, node_type, known)
     context = NodeContext(node_id=node_run.node_id, run_id=node_run.run_id, store=runtime.store,
                           workspace=workspace, device=device, on_progress=run.on_event,
                           lineage=lambda: node_lineage(runtime, node_run.run_id, node_run.node_id),

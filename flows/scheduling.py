@@ -24,6 +24,7 @@ class DagState:
             for up, _ in n.inputs.values():
                 self.downstream[up].add(node_id)
         self.priority = self._chain_lengths()
+        self.running: set[str] = set()  # started, not finished
 
     def _chain_lengths(self) -> dict[str, int]:
         """For each node, the number of nodes on the longest path from it to a sink."""
@@ -40,12 +41,26 @@ class DagState:
         ready = [node_id for node_id, upstream in self.waiting.items() if not upstream]
         return sorted(ready, key=lambda n: (-self.priority[n], self.order[n]))
 
+    def chain(self, node_id: str, fusible: set[str], limit: int) -> list[str]:
+        """`node_id` and the line of fusible nodes after it that can run in one task: each the only
+        child of the one before, waiting on nothing else (flows/fusion.py). Just [node_id] when
+        it is not fusible itself."""
+        chain = [node_id]
+        while node_id in fusible and len(chain) < limit and len(self.downstream[chain[-1]]) == 1:
+            (child,) = self.downstream[chain[-1]]
+            if child not in fusible or self.waiting.get(child) != {chain[-1]}:
+                break
+            chain.append(child)
+        return chain
+
     def started(self, node_id: str) -> None:
         del self.waiting[node_id]
+        self.running.add(node_id)
 
     def finished(self, node_id: str, status: str) -> list[str]:
         """Record a finished node; returns the nodes skipped because it failed. A node that did
         not finish (cancelled) releases nothing: its children keep waiting for a resume."""
+        self.running.discard(node_id)
         if status == FAILED:
             return self._skip_downstream(node_id)
         if status not in DONE_STATUSES:
@@ -59,8 +74,9 @@ class DagState:
         skipped, stack = [], list(self.downstream[failed])
         while stack:
             node_id = stack.pop()
-            if node_id in self.waiting:
-                del self.waiting[node_id]
+            if node_id in self.waiting or node_id in self.running:  # running: later in a failed chain
+                self.waiting.pop(node_id, None)
+                self.running.discard(node_id)
                 skipped.append(node_id)
                 stack.extend(self.downstream[node_id])
         return skipped

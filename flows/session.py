@@ -50,9 +50,9 @@ def settle_cache_hits(runtime: Runtime, run_id: str) -> int:
     The runner checks the cache again before executing (another run may have finished the same
     key meanwhile); this pass only makes a fully cached re-run cost a few statements, not N.
     """
-    pending = [n for n in repo.list_node_runs(runtime.db, run_id) if n.status not in DONE_STATUSES]
-    hits = usable_cache_hits(runtime, [n.cache_key for n in pending])
-    settled = {n.id: hits[n.cache_key] for n in pending if n.cache_key in hits}
+    pending = repo.unfinished_keys(runtime.db, run_id)
+    hits = usable_cache_hits(runtime, list(pending.values()))
+    settled = {node_run_id: hits[key] for node_run_id, key in pending.items() if key in hits}
     repo.mark_cached(runtime.db, settled)
     return len(settled)
 

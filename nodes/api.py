@@ -88,6 +88,10 @@ class Node(ABC):
     deterministic: ClassVar[bool] = True
     # Attempts after the first when the node raises something other than a NodeError.
     retries: ClassVar[int] = 0
+    # Runs in well under a millisecond to a few (plumbing, text, picks): engines may run a line of
+    # such nodes as one task (flows/fusion.py). Types not marked are still fused once their recorded
+    # executions measure fast.
+    cheap: ClassVar[bool] = False
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)

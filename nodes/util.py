@@ -16,6 +16,7 @@ class JsonValue(Node):
     type = "util.value"
     title = "Value"
     category = "util"
+    cheap = True
     outputs = {"value": Output(PortKind.JSON)}
 
     class Params(NodeParams):
@@ -31,6 +32,7 @@ class NoOp(Node):
     type = "util.noop"
     title = "No-op"
     category = "util"
+    cheap = True
     inputs = {"value": Input(PortKind.JSON, optional=True)}
     outputs = {"value": Output(PortKind.JSON)}
 
@@ -78,6 +80,7 @@ class Collect(Node):
     type = "util.collect"
     title = "Collect"
     category = "util"
+    cheap = True
     inputs = {"values": Input(PortKind.JSON, "Every branch's value: reference it as node[var=*].port", gather=True)}
     outputs = {"value": Output(PortKind.JSON, "The values, in the order of the matrix's values")}
 

@@ -14,6 +14,7 @@ from __future__ import annotations
 import datetime
 import hashlib
 import os
+import re
 import shutil
 import tempfile
 import time
@@ -35,8 +36,11 @@ class ArtifactCorrupted(OSError):
         self.sha256 = sha256
 
 
+_SHA256 = re.compile(r"[0-9a-f]{64}")
+
+
 def _check_sha(sha256: str) -> str:
-    if len(sha256) != 64 or any(c not in "0123456789abcdef" for c in sha256):
+    if not isinstance(sha256, str) or not _SHA256.fullmatch(sha256):  # paths are built from it: nothing else
         raise ValueError(f"'{sha256}' is not a sha256 hex digest")
     return sha256
 

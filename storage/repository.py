@@ -167,6 +167,13 @@ def list_node_runs(db: Database, run_id: str) -> list[NodeRunInfo]:
     return [_node_run_info(row, outputs.get(row.id, {})) for row in rows]
 
 
+def unfinished_keys(db: Database, run_id: str) -> dict[int, str]:
+    """{node run id: cache key} of a run's node runs not done yet (without reading whole records)."""
+    with db.engine.connect() as connection:
+        return dict(connection.execute(select(node_runs.c.id, node_runs.c.cache_key).where(
+            and_(node_runs.c.run_id == run_id, node_runs.c.status.not_in(DONE_STATUSES)))).all())
+
+
 def get_node_run(db: Database, run_id: str, node_id: str) -> NodeRunInfo | None:
     with db.engine.connect() as connection:
         row = connection.execute(_GET_NODE_RUN, {"run": run_id, "node": node_id}).first()
@@ -211,6 +218,7 @@ def cached_outputs(db: Database, cache_keys: Iterable[str]) -> dict[str, tuple[i
     return found
 
 
+STOPPED_MESSAGE = "stopped before it finished; `reelgraph resume` runs it again"
 COMPUTED_ELSEWHERE = 0  # start_attempt: another node run finished this key; take it from the cache
 
 
@@ -440,7 +448,7 @@ def abandon_running(db: Database, node_run_ids: list[int], *, release_key: str |
         connection.execute(update(node_runs).where(and_(
             node_runs.c.id.in_(node_run_ids), node_runs.c.status.not_in(DONE_STATUSES))).values(
             status=PENDING, finished_at=now(), error_code="interrupted",
-            error="stopped before it finished; `reelgraph resume` runs it again"))
+            error=STOPPED_MESSAGE))
         condition = leases.c.node_run_id.in_(node_run_ids)
         if release_key is not None:
             condition = and_(condition, leases.c.cache_key == release_key)
@@ -457,7 +465,7 @@ def interrupt_run(db: Database, run_id: str, error: str) -> list[str]:
         if ids:
             connection.execute(update(node_runs).where(node_runs.c.id.in_(ids)).values(
                 status=PENDING, finished_at=now(), error_code="interrupted",
-                error="stopped before it finished; `reelgraph resume` runs it again"))
+                error=STOPPED_MESSAGE))
             connection.execute(leases.delete().where(leases.c.node_run_id.in_(ids)))
         connection.execute(update(runs).where(and_(runs.c.id == run_id, runs.c.status == RUNNING)).values(
             status=INTERRUPTED, finished_at=now(), error=error))

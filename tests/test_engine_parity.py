@@ -104,11 +104,11 @@ def test_keyframes_tiny_gives_the_same_bits_on_every_engine(prefect_server, ray_
     its declared CPUs give it (one here), deterministically, whatever the engine."""
     import shutil
 
-    from tests.test_diffusion import load_builder
+    from tests.node_harness import tiny_model_builder
 
     examples = tmp_path / "examples"
     shutil.copytree(REPO / "examples", examples, ignore=shutil.ignore_patterns("models", "out"))
-    load_builder().build_tiny_models(examples / "models", ["tiny-sd", "tiny-svd"])
+    tiny_model_builder().build_tiny_models(examples / "models", ["tiny-sd", "tiny-svd"])
     from tests.test_ray_gpu_cluster import signing_key
 
     signing_key(monkeypatch, tmp_path / "keys")  # validation wants one; the signature itself is not compared

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import dataclasses
 import datetime
-import importlib.util
 import json
 import shutil
 import struct
@@ -24,7 +23,8 @@ from reelgraph.nodes.provenance.credentials import create_local_ca
 from reelgraph.nodes.provenance.verify import verify_file
 from reelgraph.nodes.provenance.watermark_codec import extract, payload_of
 from reelgraph.nodes.values import MediaFile
-from tests.conftest import REPO, reelgraph_cli
+from tests.conftest import reelgraph_cli
+from tests.node_harness import tiny_model_builder
 
 SIGNED_GRAPH = """
 reelgraph: 1
@@ -72,9 +72,7 @@ class Render:
 def build_tiny_sd(models: Path) -> None:
     import torch
 
-    spec = importlib.util.spec_from_file_location("build_tiny_models", REPO / "examples" / "build_tiny_models.py")
-    builder = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(builder)
+    builder = tiny_model_builder()
     threads = torch.get_num_threads()
     torch.set_num_threads(1)  # tiny models on a shared machine: threads only contend
     try:

@@ -13,7 +13,7 @@ from reelgraph.flows.api import run_document
 from reelgraph.flows.runtime import open_runtime
 from reelgraph.storage import repository as repo
 from tests.conftest import REPO
-from tests.test_diffusion import load_builder
+from tests.node_harness import tiny_model_builder
 
 ray = pytest.importorskip("ray")
 
@@ -46,7 +46,7 @@ def test_keyframes_tiny_finishes_with_gpus_only_on_the_worker(gpu_worker_cluster
                                                               monkeypatch):
     examples = tmp_path / "examples"
     shutil.copytree(REPO / "examples", examples, ignore=shutil.ignore_patterns("models", "out"))
-    load_builder().build_tiny_models(examples / "models", ["tiny-sd", "tiny-svd"])
+    tiny_model_builder().build_tiny_models(examples / "models", ["tiny-sd", "tiny-svd"])
     signing_key(monkeypatch, tmp_path / "keys")
     runtime = open_runtime(sqlite_url, str(tmp_path / "store"))
     result = run_document(runtime, examples / "keyframes_tiny.yaml", engine="ray", targets=["encode"],

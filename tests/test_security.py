@@ -17,7 +17,7 @@ from PIL import Image
 from reelgraph.graph import GraphInvalid, apply_overrides, parse_text, plan_document, validate_document
 from reelgraph.nodes import Cue, Frames, NodeError, Subtitles, Workspace, default_registry
 from tests.conftest import REPO
-from tests.node_harness import NodeHarness
+from tests.node_harness import tiny_model_builder, NodeHarness
 
 ASSET = REPO / "examples" / "assets" / "coffee.png"
 SCRIPT = REPO / "examples" / "campaign" / "script.yaml"
@@ -194,11 +194,7 @@ def test_pickled_weights_with_code_are_refused_and_never_run(suffix, workspace):
 
 @pytest.fixture(scope="module")
 def tiny_sd(tmp_path_factory) -> Path:
-    import importlib.util
-
-    spec = importlib.util.spec_from_file_location("build_tiny_models", REPO / "examples" / "build_tiny_models.py")
-    builder = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(builder)
+    builder = tiny_model_builder()
     return builder.build_tiny_model("tiny-sd", tmp_path_factory.mktemp("models"))
 
 

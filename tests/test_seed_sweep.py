@@ -3,7 +3,6 @@ one picked and filmed; changing the pick executes only what follows it (the swee
 come from the cache)."""
 from __future__ import annotations
 
-import importlib.util
 import json
 import shutil
 from pathlib import Path
@@ -14,22 +13,16 @@ from PIL import Image
 from tests.conftest import REPO, reelgraph_cli
 from tests.media import ffprobe
 from tests.test_review import ink, label_strip
+from tests.node_harness import tiny_model_builder
 
 SEEDS = [1234, 42, 7, 99]          # examples/seed_sweep.yaml's matrix
 BRANCHES = [f"kf[seed={seed}]" for seed in SEEDS]
 
 
-def load_builder():
-    spec = importlib.util.spec_from_file_location("build_tiny_models", REPO / "examples" / "build_tiny_models.py")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
 @pytest.fixture
 def sweep(tmp_path: Path) -> Path:
     shutil.copy(REPO / "examples" / "seed_sweep.yaml", tmp_path / "seed_sweep.yaml")
-    load_builder().build_tiny_models(tmp_path / "models", ["tiny-sd"])
+    tiny_model_builder().build_tiny_models(tmp_path / "models", ["tiny-sd"])
     from reelgraph.nodes.provenance.credentials import create_local_ca
 
     create_local_ca(tmp_path / ".reelgraph" / "keys")  # what `reelgraph keys init` writes: the video is signed

@@ -20,6 +20,7 @@ from reelgraph.flows.runtime import open_runtime
 from reelgraph.nodes import Frames, MediaFile, NodeError
 from reelgraph.storage.models import ArtifactRecord
 from tests.conftest import REPO
+from tests.node_harness import tiny_model_builder
 
 FINISHED = {"succeeded", "failed", "skipped", "cached"}
 MANIFEST_MIMES = {"application/vnd.reelgraph.frames+json", "application/vnd.reelgraph.images+json"}
@@ -119,11 +120,7 @@ def test_ffmpeg_refusing_unreadable_audio_gives_its_message_and_leaves_no_partia
 
 @pytest.fixture(scope="module")
 def tiny_sd(tmp_path_factory) -> Path:
-    import importlib.util
-
-    spec = importlib.util.spec_from_file_location("build_tiny_models", REPO / "examples" / "build_tiny_models.py")
-    builder = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(builder)
+    builder = tiny_model_builder()
     return builder.build_tiny_model("tiny-sd", tmp_path_factory.mktemp("models"))
 
 
