@@ -18,9 +18,11 @@ from __future__ import annotations
 
 import argparse
 import os
+import sys
 import statistics
 import tempfile
 import time
+from contextlib import contextmanager
 from pathlib import Path
 
 from reelgraph.flows.api import create_run_from, execute_run
@@ -89,15 +91,55 @@ def raw_prefect(count: int) -> float:
     return time.perf_counter() - started
 
 
-def compare(rows: list, name: str, raw, ours, repeats: int) -> None:
-    """Warm both up once, then time them alternately; rows get the medians and the ratios."""
+@contextmanager
+def server_output_to(log: Path):
+    """The temporary Prefect server is a child process writing to our stderr; at shutdown its
+    services print pages of CancelledError tracebacks (work in flight is cancelled). Its stderr goes
+    to a file instead (the child inherits the descriptor when it starts); the file's tail is shown
+    only if the benchmark fails."""
+    saved = os.dup(2)
+    with open(log, "wb") as handle:
+        os.dup2(handle.fileno(), 2)
+    try:
+        yield
+    except BaseException:
+        os.dup2(saved, 2)
+        sys.stderr.write(log.read_text(errors="replace")[-4000:])
+        raise
+    finally:
+        os.dup2(saved, 2)
+        os.close(saved)
+
+
+def settle_prefect_server(quiet_seconds: float = 1.0, timeout: float = 300) -> None:
+    """Wait until the temporary Prefect server has recorded the task runs sent so far: it records
+    them from events after the flow returns, and a backlog of a thousand would slow whatever is
+    measured next. Done when its count of task runs holds still for `quiet_seconds`."""
+    from prefect.client.orchestration import get_client
+
+    with get_client(sync_client=True) as client:
+        last, since, deadline = None, time.monotonic(), time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            count = client.request("POST", "/task_runs/count", json={}).json()
+            if count != last:
+                last, since = count, time.monotonic()
+            elif time.monotonic() - since >= quiet_seconds:
+                return
+            time.sleep(0.2)
+
+
+def compare(rows: list, name: str, raw, ours, repeats: int, settle=lambda: None) -> None:
+    """Warm both up once, then time them alternately (`settle` between runs lets the backend catch
+    up); rows get the medians and the ratios."""
     raw(0)
+    settle()
     first = ours("warm-up", True)
     raws, fused, single = [], [], []
     for index in range(repeats):
-        raws.append(raw(index))
-        fused.append(ours(f"fused-{index}", True))
-        single.append(ours(f"single-{index}", False))
+        for measure, times in ((lambda: raw(index), raws), (lambda: ours(f"fused-{index}", True), fused),
+                               (lambda: ours(f"single-{index}", False), single)):
+            settle()
+            times.append(measure())
     raw_s, fused_s, single_s = (statistics.median(v) for v in (raws, fused, single))
     rows.append((f"raw {name} tasks", raw_s, None, ""))
     rows.append((f"{name} engine cold", fused_s, fused_s / raw_s, "<= 1.2 x raw"))
@@ -154,9 +196,9 @@ def main() -> None:
             from prefect.testing.utilities import prefect_test_harness
 
             os.environ.setdefault("PREFECT_HOME", str(workspace / "prefect"))
-            with prefect_test_harness(server_startup_timeout=120):
+            with server_output_to(workspace / "prefect-server.log"), prefect_test_harness(server_startup_timeout=120):
                 compare(rows, "Prefect", lambda _: raw_prefect(args.nodes),
-                        engine_run(runtime, workspace, args.nodes, "prefect"), args.repeats)
+                        engine_run(runtime, workspace, args.nodes, "prefect"), args.repeats, settle_prefect_server)
     print(f"{args.nodes} no-op nodes in chains of {CHAIN}, {runtime.db.engine.dialect.name}, {os.cpu_count()} CPUs, "
           f"load average {os.getloadavg()[0]:.1f}")
     print(f"{'run':<22} {'total s':>8} {'ms/node':>8} {'ratio':>6}  goal")

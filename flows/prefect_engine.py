@@ -225,14 +225,12 @@ class PrefectRayEngine(PrefectEngine):
         ensure_ray(self.address, **self.init_options)  # RayTaskRunner reuses a running Ray
         self.offers = ClusterOffers.read()
         self.refused: list[Completion] = []  # nodes no node of the cluster can ever place
-        self.channel, self.channel_name = open_channel(run.run_id)
+        self.channel = open_channel(run.run_id)
         self.events = ChannelReader(self.channel, run.on_event)
 
     def _release(self) -> None:
-        import ray
-
         self.events.drain(self.reported)
-        ray.kill(self.channel)
+        self.channel.close()
 
     def _task_runner(self) -> Any:
         from prefect_ray.task_runners import RayTaskRunner
@@ -241,7 +239,7 @@ class PrefectRayEngine(PrefectEngine):
 
     def _tasks_side(self, run: RunContext) -> Any:
         self.reported = 0
-        return RayWorkerTasks(self.runtime.config, self.channel_name)
+        return RayWorkerTasks(self.runtime.config, self.channel.address)
 
     def _as_argument(self, value: Any) -> Any:
         return value
@@ -267,4 +265,4 @@ class PrefectRayEngine(PrefectEngine):
         return completions
 
     def cancel(self) -> None:
-        self.channel.stop.remote()
+        self.channel.stop()

@@ -31,7 +31,7 @@ from typing import Any
 
 from reelgraph.flows.devices import cuda_device_count, nvidia_driver_present
 from reelgraph.flows.driver import Completion, Engine, EngineUnavailable
-from reelgraph.flows.events import Event, RunContext
+from reelgraph.flows.events import Event, NodeFinished, NodeStarted, RunContext
 from reelgraph.flows.ray_placement import ClusterOffers
 from reelgraph.flows.ray_support import ChannelReader, ensure_ray, open_channel, worker_run, worker_runtime
 from reelgraph.flows.chains import run_chain
@@ -49,9 +49,20 @@ WORKER_QUEUE_DEPTH = 2
 PLACEMENT_SECONDS = float(os.environ.get("REELGRAPH_RAY_PLACEMENT_SECONDS", "60"))
 
 
-def _run_cpu_chain(config: RuntimeConfig, chain: list[NodeRunInfo], channel: str) -> list[NodeOutcome]:
+def _run_cpu_chain(config: RuntimeConfig, chain: list[NodeRunInfo], channel: str) -> tuple[list[NodeOutcome], list]:
+    """A CPU task: one node, or a fused chain. A chain's NodeStarted and NodeFinished events come
+    back with its outcomes rather than through the run's channel: its nodes take milliseconds, a
+    channel call as long, and a worker busy with the next chain flushes late."""
     with worker_run(chain[0].run_id, channel) as run:
-        return run_chain(worker_runtime(config), chain, run=run)
+        if len(chain) == 1:
+            return run_chain(worker_runtime(config), chain, run=run), []
+        returned: list = []
+
+        def keep(event: Event) -> None:
+            (returned.append if isinstance(event, NodeStarted | NodeFinished) else run.on_event)(event)
+
+        outcomes = run_chain(worker_runtime(config), chain, run=RunContext(run.run_id, keep, run.stop))
+        return outcomes, returned
 
 
 def _warm_cpu_worker(config: RuntimeConfig) -> None:
@@ -156,7 +167,7 @@ class RayEngine(Engine):
 
         ensure_ray(self.address, **self.init_options)
         self.run = run
-        self.channel, self.channel_name = open_channel(run.run_id)
+        self.channel = open_channel(run.run_id)
         self.events = ChannelReader(self.channel, self._observe)
         self.seen: set[str] = set()  # nodes a worker has reported on: placed by Ray
         self.last_progress = time.monotonic()
@@ -164,7 +175,7 @@ class RayEngine(Engine):
         try:
             self.gpu_slots = start_gpu_pool(self.runtime.config) if any(needs) else []
         except EngineUnavailable:
-            ray.kill(self.channel)
+            self.channel.close()
             raise
         if not all(needs):
             warm_cpu_workers(self.runtime.config)
@@ -175,8 +186,9 @@ class RayEngine(Engine):
         self.refused: list[Completion] = []  # nodes no node of the cluster can ever place
         self.cpu_inflight = 0.0
         self.cpu_task = ray.remote(_run_cpu_chain)
+        self.config = ray.put(self.runtime.config)  # stored once, not pickled into every task
         self.running: dict[Any, tuple[list[str], _GpuSlot | None, float]] = {}  # a task's nodes
-        self.reported = 0  # outcomes whose NodeFinished a worker sent
+        self.reported = 0  # outcomes whose NodeFinished a worker sent through the channel
         self.abandoned = False
 
     def submit(self, chain: list[NodeRunInfo]) -> bool:
@@ -197,13 +209,13 @@ class RayEngine(Engine):
                 return False
             slot.inflight += 1
             slot.models |= self._model_ids(node_run)
-            ref = slot.actor.run.remote(self.runtime.config, run_id, node_id, self.channel_name)
+            ref = slot.actor.run.remote(self.config, run_id, node_id, self.channel.address)
             cpus = 0.0
         else:
             slot, cpus = None, max(self.offers.cpus_for(n.resources) for n in chain)
             if self.cpu_inflight and self.cpu_inflight + cpus > self.cpu_capacity * WORKER_QUEUE_DEPTH:
                 return False
-            ref = self.cpu_task.options(num_cpus=cpus).remote(self.runtime.config, chain, self.channel_name)
+            ref = self.cpu_task.options(num_cpus=cpus).remote(self.config, chain, self.channel.address)
         self.cpu_inflight += cpus
         self.running[ref] = ([n.node_id for n in chain], slot, cpus)
         return True
@@ -263,13 +275,18 @@ class RayEngine(Engine):
                 why = f"Ray could not run the node: {type(error).__name__}: {str(error).splitlines()[0]}"
                 completions += [Completion(node_id, lost=why) for node_id in node_ids]
                 continue
-            outcomes = result if isinstance(result, list) else [result]  # a CPU chain, or one GPU node
+            if slot is not None:  # a GPU node: its events came through the channel
+                outcomes, returned = [result], []
+            else:
+                outcomes, returned = result
+            for event in returned:
+                self._observe(event)
             completions += [Completion(outcome.node_id, outcome) for outcome in outcomes]
-            self.reported += len(outcomes)
+            self.reported += len(outcomes) - sum(isinstance(event, NodeFinished) for event in returned)
         return completions or self._unplaced()
 
     def cancel(self) -> None:
-        self.channel.stop.remote()
+        self.channel.stop()
 
     def abandon(self) -> None:
         import ray
@@ -286,4 +303,4 @@ class RayEngine(Engine):
             self.events.drain(self.reported)
             self.model_loads = sum(ray.get([slot.actor.model_loads.remote() for slot in self.gpu_slots]))
         stop_gpu_pool(self.gpu_slots)
-        ray.kill(self.channel)
+        self.channel.close()

@@ -1,11 +1,11 @@
 """Ray for the engines that use it (ray, prefect-ray): joining a cluster, and a run's channel.
 
-Every run on Ray gets one small named actor, its RunChannel: workers send the run's events to it
-and read the run's stop flag from it; the driver reads the events back into the run's own sink
-and sets the flag on cancel. A worker process keeps one RunContext per channel (`worker_run`):
-a relay to that run's channel and a stop flag, so two runs sharing a worker never see each
-other's events. Each execution of a run (the first, every resume) opens a channel of its own
-name, so a resumed run never inherits the stop flag of the execution that was cancelled.
+Every execution of a run on Ray (the first, every resume) gets a channel on the driver process's
+one small named actor, its RunChannel: workers send the run's events to it and read the run's
+stop flag from it; the driver reads the events back into the run's own sink and sets the flag on
+cancel. A worker process keeps one RunContext per channel (`worker_run`): a relay to that
+execution and a stop flag, so two runs sharing a worker never see each other's events, and a
+resumed run never inherits the stop flag of the execution that was cancelled.
 
 Locking (worker side): one lock guards a relay's buffer; the flusher thread swaps it out under the
 lock and talks to Ray outside it, so a node thread never waits on Ray.
@@ -17,6 +17,7 @@ import threading
 import time
 import uuid
 from contextlib import contextmanager
+from dataclasses import dataclass
 from typing import Any
 
 from reelgraph.flows.events import Event, EventSink, NodeFinished, RunContext
@@ -80,40 +81,103 @@ def shutdown_ray() -> None:
 
 
 class RunChannel:
-    """A Ray actor per run: the events its workers send, and whether it was asked to stop."""
+    """One Ray actor per driver process, carrying every run execution's events and stop flag
+    (keyed by execution id). Shared because an actor costs a worker process to start, about a
+    second, which a run of cheap nodes would otherwise spend waiting for its last events."""
 
     def __init__(self) -> None:
-        self.events: list = []
-        self.stopped = False
+        self.events: dict[str, list] = {}
+        self.stopped: set[str] = set()
 
-    def put(self, batch: list) -> bool:
-        self.events.extend(batch)
-        return self.stopped
+    def open(self, execution: str) -> None:
+        self.events.setdefault(execution, [])
 
-    def take(self) -> list:
-        events, self.events = self.events, []
+    def ping(self) -> bool:
+        return True
+
+    def put(self, execution: str, batch: list) -> bool | None:
+        """Keep a worker's events; says whether the run must stop (None: it is over)."""
+        if execution not in self.events:
+            return None
+        self.events[execution].extend(batch)
+        return execution in self.stopped
+
+    def take(self, execution: str) -> list:
+        events, self.events[execution] = self.events.get(execution, []), []
         return events
 
+    def stop(self, execution: str) -> None:
+        self.stopped.add(execution)
+
+    def is_stopped(self, execution: str) -> bool | None:
+        return None if execution not in self.events else execution in self.stopped
+
+    def close(self, execution: str) -> None:
+        self.events.pop(execution, None)
+        self.stopped.discard(execution)
+
+
+@dataclass(frozen=True)
+class Channel:
+    """Driver side of one execution of a run on the shared RunChannel. `address` is what workers
+    are handed to find it (`worker_run`)."""
+    actor: Any
+    name: str
+    execution: str
+
+    @property
+    def address(self) -> str:
+        return f"{self.name}#{self.execution}"
+
+    def take(self) -> Any:
+        return self.actor.take.remote(self.execution)
+
     def stop(self) -> None:
-        self.stopped = True
+        self.actor.stop.remote(self.execution)
 
-    def is_stopped(self) -> bool:
-        return self.stopped
+    def close(self) -> None:
+        self.actor.close.remote(self.execution)
 
 
-def open_channel(run_id: str) -> tuple[Any, str]:
-    """A new channel for one execution of a run: (actor handle, name workers look it up by)."""
+_channel_lock = threading.Lock()
+_channel: tuple[str, Any, str] | None = None  # (Ray job id, actor, its name)
+
+
+def _shared_channel() -> tuple[Any, str]:
+    """This process's RunChannel, made on first use and again after Ray restarted or it died."""
     import ray
 
-    name = f"run-{run_id}-{uuid.uuid4().hex[:8]}"
-    return ray.remote(RunChannel).options(name=name, namespace=NAMESPACE, num_cpus=0).remote(), name
+    global _channel
+    job = ray.get_runtime_context().get_job_id()
+    with _channel_lock:
+        if _channel is not None and _channel[0] == job:
+            try:
+                ray.get(_channel[1].ping.remote(), timeout=30)
+                return _channel[1], _channel[2]
+            except (ray.exceptions.RayActorError, ray.exceptions.GetTimeoutError):
+                pass
+        name = f"reelgraph-events-{uuid.uuid4().hex[:12]}"
+        actor = ray.remote(RunChannel).options(name=name, namespace=NAMESPACE, num_cpus=0).remote()
+        _channel = (job, actor, name)
+        return actor, name
+
+
+def open_channel(run_id: str) -> Channel:
+    """The channel of a new execution of a run: its own stop flag, so a resumed run never inherits
+    the flag of the execution that was cancelled."""
+    import ray
+
+    actor, name = _shared_channel()
+    channel = Channel(actor, name, f"{run_id}-{uuid.uuid4().hex[:8]}")
+    ray.get(actor.open.remote(channel.execution))
+    return channel
 
 
 class ChannelReader:
     """Driver side: moves a run's events from its channel to its sink, counting NodeFinished ones
     so the driver can wait for the last events of nodes it already has outcomes for."""
 
-    def __init__(self, channel: Any, sink: EventSink) -> None:
+    def __init__(self, channel: Channel, sink: EventSink) -> None:
         self.channel, self.sink = channel, sink
         self.finished_events = 0
         self._last_read = 0.0
@@ -129,7 +193,7 @@ class ChannelReader:
             if not force and time.monotonic() - self._last_read < EVENT_INTERVAL:
                 return  # each read is a call to the channel's actor
             self._last_read = time.monotonic()
-            self._reading = self.channel.take.remote()
+            self._reading = self.channel.take()
         done, _ = ray.wait([self._reading], timeout=None if force else 0)
         if not done:
             return
@@ -154,8 +218,8 @@ class WorkerRelay:
     event: each costs about a millisecond, as much as a small node), and sets `stop` when the
     driver asked the run to stop (polled only while a node of the run runs here)."""
 
-    def __init__(self, channel: Any) -> None:
-        self.channel = channel
+    def __init__(self, channel: Any, execution: str) -> None:
+        self.channel, self.execution = channel, execution
         self.stop = threading.Event()
         self.active = 0
         self.closed = False
@@ -190,13 +254,15 @@ class WorkerRelay:
                 batch, self._buffer = self._buffer, []
             try:
                 if batch:
-                    stopped = ray.get(self.channel.put.remote(batch))
+                    stopped = ray.get(self.channel.put.remote(self.execution, batch))
                 elif time.monotonic() - polled > (STOP_POLL_SECONDS if self.active else IDLE_POLL_SECONDS):
                     polled = time.monotonic()
-                    stopped = ray.get(self.channel.is_stopped.remote())
+                    stopped = ray.get(self.channel.is_stopped.remote(self.execution))
                 else:
                     continue
-            except ray.exceptions.RayError:  # the channel is gone: its run is over
+            except ray.exceptions.RayError:  # the channel is gone: its driver is
+                stopped = None
+            if stopped is None:  # the execution is over
                 self.closed = True
                 return
             if stopped:
@@ -218,13 +284,15 @@ def worker_runtime(config: RuntimeConfig) -> Runtime:
 
 @contextmanager
 def worker_run(run_id: str, channel: str):
-    """The RunContext of a run's execution in this worker process, for the length of one node."""
+    """The RunContext of a run's execution in this worker process, for the length of one task;
+    `channel` is the execution's Channel.address."""
     import ray
 
     with _worker_relays_lock:
         relay = _worker_relays.get(channel)
         if relay is None or relay.closed:
-            relay = _worker_relays[channel] = WorkerRelay(ray.get_actor(channel, namespace=NAMESPACE))
+            name, execution = channel.split("#", 1)
+            relay = _worker_relays[channel] = WorkerRelay(ray.get_actor(name, namespace=NAMESPACE), execution)
             for old in [r for r, v in _worker_relays.items() if v.closed]:
                 del _worker_relays[old]
         relay.active += 1

@@ -18,7 +18,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import and_, bindparam, insert, select, update
+from sqlalchemy import and_, bindparam, insert, select, union_all, update
 from sqlalchemy.exc import IntegrityError
 
 from reelgraph.storage.db import Database
@@ -27,9 +27,11 @@ from reelgraph.storage.repository import (STOPPED_MESSAGE, _insert_ignore, artif
                                           node_outputs, node_runs, now)
 
 # Built once: building a statement costs more than SQLite takes to run it.
-_LEASED_KEYS = select(leases.c.cache_key).where(leases.c.cache_key.in_(bindparam("keys", expanding=True)))
-_COMPUTED_KEYS = select(node_runs.c.cache_key).where(and_(
-    node_runs.c.cache_key.in_(bindparam("keys", expanding=True)), node_runs.c.status == SUCCEEDED))
+# keys someone holds a lease on, or some node run computed already
+_TAKEN_KEYS = union_all(
+    select(leases.c.cache_key).where(leases.c.cache_key.in_(bindparam("keys", expanding=True))),
+    select(node_runs.c.cache_key).where(and_(node_runs.c.cache_key.in_(bindparam("keys", expanding=True)),
+                                             node_runs.c.status == SUCCEEDED)))
 _MARK_CHAIN_RUNNING = (update(node_runs).where(and_(node_runs.c.id.in_(bindparam("ids", expanding=True)),
                                                     node_runs.c.status == PENDING))
                        .values(status=RUNNING, attempts=node_runs.c.attempts + 1, host=bindparam("b_host"),
@@ -61,6 +63,10 @@ class Failed:
     traceback: str | None
 
 
+class _Undo(Exception):
+    """Leaving a transaction this way rolls it back."""
+
+
 def start_chain(db: Database, chain: Sequence[NodeRunInfo], *, host: str, worker: str, holder: str,
                 lease_seconds: float) -> list[int]:
     """Take the leases of the chain's leading nodes and mark them running, in one transaction.
@@ -69,28 +75,27 @@ def start_chain(db: Database, chain: Sequence[NodeRunInfo], *, host: str, worker
     all still pending; returns their attempt numbers (empty: it started none)."""
     keys = [n.cache_key for n in chain]
     started_at = now()
-    with db.engine.begin() as connection:
-        taken = set(connection.scalars(_LEASED_KEYS, {"keys": keys}))
-        taken |= set(connection.scalars(_COMPUTED_KEYS, {"keys": keys}))
-        prefix = []
-        for node_run in chain:
-            if node_run.cache_key in taken:
-                break
-            prefix.append(node_run)
-        if not prefix:
-            return []
-        try:
-            with connection.begin_nested():  # a concurrent claim of one key: start none, keep the transaction
-                connection.execute(insert(leases), [
-                    {"cache_key": n.cache_key, "node_run_id": n.id, "holder": holder,
-                     "expires_at": started_at + timedelta(seconds=lease_seconds)} for n in prefix])
-        except IntegrityError:
-            return []
-        attempts = dict(connection.execute(_MARK_CHAIN_RUNNING, {
-            "ids": [n.id for n in prefix], "b_host": host, "b_worker": worker, "b_now": started_at}).all())
-        if len(attempts) != len(prefix):  # one was no longer pending: undo, run them one by one
-            connection.rollback()
-            return []
+    try:
+        with db.engine.begin() as connection:
+            taken = set(connection.scalars(_TAKEN_KEYS, {"keys": keys}))
+            prefix = []
+            for node_run in chain:
+                if node_run.cache_key in taken:
+                    break
+                prefix.append(node_run)
+            if not prefix:
+                return []
+            connection.execute(insert(leases), [
+                {"cache_key": n.cache_key, "node_run_id": n.id, "holder": holder,
+                 "expires_at": started_at + timedelta(seconds=lease_seconds)} for n in prefix])
+            attempts = dict(connection.execute(_MARK_CHAIN_RUNNING, {
+                "ids": [n.id for n in prefix], "b_host": host, "b_worker": worker, "b_now": started_at}).all())
+            if len(attempts) != len(prefix):  # one was no longer pending: undo, run them one by one
+                raise _Undo
+    except IntegrityError:  # another process claimed one of the keys meanwhile: nothing was written
+        return []
+    except _Undo:
+        return []
     return [attempts[n.id] for n in prefix]
 
 

@@ -44,6 +44,9 @@ _MARK_RUNNING = (update(node_runs).where(node_runs.c.id == bindparam("node_run")
 _MARK_SUCCEEDED = update(node_runs).where(node_runs.c.id == bindparam("node_run")).values(
     status=SUCCEEDED, finished_at=bindparam("b_now"))
 _INSERT_OUTPUTS = insert(node_outputs)
+_MARK_CACHED = update(node_runs).where(node_runs.c.id == bindparam("node_run")).values(
+    status=CACHED, cached_from=bindparam("b_source"), finished_at=bindparam("b_now"), error=None, error_code=None,
+    traceback=None)
 _OUTPUTS_OF_NODES = (select(node_runs.c.node_id, node_outputs.c.port, artifacts)
                      .join(node_outputs, node_outputs.c.node_run_id == node_runs.c.id)
                      .join(artifacts, artifacts.c.sha256 == node_outputs.c.artifact_sha256)
@@ -144,9 +147,12 @@ def graph_document(db: Database, graph_id: str) -> dict | None:
 
 # Node runs --------------------------------------------------------------------------------------
 
+_NODE_RUN_FIELDS = tuple(name for name in NodeRunInfo.__dataclass_fields__ if name != "outputs")
+
+
 def _node_run_info(row, outputs: dict[str, str]) -> NodeRunInfo:
-    fields = {name: getattr(row, name) for name in NodeRunInfo.__dataclass_fields__ if name != "outputs"}
-    return NodeRunInfo(**fields, outputs=outputs)
+    mapping = row._mapping  # a run's driver reads every node run: the plain mapping is the fast way
+    return NodeRunInfo(*(mapping[name] for name in _NODE_RUN_FIELDS), outputs=outputs)
 
 
 def _outputs_by_node_run(connection, node_run_ids: list[int]) -> dict[int, dict[str, str]]:
@@ -309,13 +315,8 @@ def mark_cached(db: Database, hits: dict[int, tuple[int, dict[str, str]]]) -> No
                        for node_run_id, (_, outputs) in hits.items() for port, sha in outputs.items()]
         if output_rows:
             connection.execute(_insert_ignore(db, node_outputs), output_rows)
-        by_source: dict[int, list[int]] = {}
-        for node_run_id, (source, _) in hits.items():
-            by_source.setdefault(source, []).append(node_run_id)
-        for source, ids in by_source.items():
-            connection.execute(update(node_runs).where(node_runs.c.id.in_(ids)).values(
-                status=CACHED, cached_from=source, finished_at=finished, error=None, error_code=None,
-                traceback=None))
+        connection.execute(_MARK_CACHED, [{"node_run": node_run_id, "b_source": source, "b_now": finished}
+                                          for node_run_id, (source, _) in hits.items()])
 
 
 def mark_failed(db: Database, node_run_id: int, *, code: str, error: str, traceback: str | None,

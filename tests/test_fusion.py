@@ -135,6 +135,18 @@ def test_a_chain_starts_only_up_to_a_key_someone_else_holds(runtime, workspace):
     assert [(n.status, n.attempts) for n in after] == [(RUNNING, 1), (RUNNING, 1), (PENDING, 0), (PENDING, 0)]
 
 
+def test_a_chain_whose_node_another_process_started_starts_nothing(runtime, workspace):
+    run_id, _, _ = create_run_from(runtime, line(3), workspace_root=workspace)
+    node_runs = repo.list_node_runs(runtime.db, run_id)  # the driver's view, now stale
+    with runtime.db.engine.begin() as connection:
+        connection.execute(repo.node_runs.update().where(repo.node_runs.c.id == node_runs[1].id).values(status=RUNNING))
+    assert chain_repository.start_chain(runtime.db, node_runs, host="h", worker="w", holder="h/w",
+                                        lease_seconds=30) == []
+    after = repo.list_node_runs(runtime.db, run_id)
+    assert [(n.status, n.attempts) for n in after] == [(PENDING, 0), (RUNNING, 0), (PENDING, 0)]
+    assert leases_held(runtime) == 0  # rolled back with the rest
+
+
 def test_cheap_means_declared_or_measured_fast_and_never_a_gpu_node(runtime, workspace, monkeypatch):
     sleeps = {"reelgraph": 1, "name": "sleeps", "nodes": {
         "a": {"type": "util.sleep", "params": {"seconds": 0}},
