@@ -2,14 +2,16 @@
 
     .venv/bin/python -m bench.overhead                      # the local engine only
     .venv/bin/python -m bench.overhead --engines local,ray,prefect
+    .venv/bin/python -m bench.overhead --engines local,ray --chain 1   # 1,000 independent nodes
 
 local: a cold run (plan + record the run + execute every node, database and artifact writes
 included) and a fully cached re-run. Goals on a 2-core machine: under 2 ms per node cold, under
 0.5 ms cached.
 ray / prefect: a cold run of the same graph (every node executed and recorded, planning included)
 against the same graph as raw Ray tasks / raw Prefect tasks (each task receiving its upstream's
-result), as a ratio. Goal: <= 1.2. The graph is 100 lines of 10 no-op nodes, which reelgraph runs
-as 100 fused tasks (flows/fusion.py); the `one task per node` rows run it with REELGRAPH_FUSE=0.
+result), as a ratio. Goal: <= 1.2. The graph is 100 lines of 10 no-op nodes (--chain), which
+reelgraph runs as fused lines packed into a few dozen tasks (flows/fusion.py); the `one task per
+node` rows run it with REELGRAPH_FUSE=0.
 Each figure is the median of --repeats runs, raw and reelgraph alternating so that both see the
 same machine, after one warm-up run of each (Ray's workers import reelgraph once, on first use;
 the `first run` row shows that cost).
@@ -52,7 +54,7 @@ def timed_run(runtime, document: dict, workspace: Path, engine: str = "local") -
     return elapsed, repo.count_node_runs_by_status(runtime.db, run_id)
 
 
-def raw_ray(count: int) -> float:
+def raw_ray(count: int, chain: int = CHAIN) -> float:
     import ray
 
     @ray.remote(num_cpus=1)
@@ -62,13 +64,13 @@ def raw_ray(count: int) -> float:
     started = time.perf_counter()
     refs, previous = [], None
     for index in range(count):
-        previous = noop.remote(previous) if previous is not None and index % CHAIN else noop.remote()
+        previous = noop.remote(previous) if previous is not None and index % chain else noop.remote()
         refs.append(previous)
     ray.get(refs)
     return time.perf_counter() - started
 
 
-def raw_prefect(count: int) -> float:
+def raw_prefect(count: int, chain: int = CHAIN) -> float:
     from prefect import flow, task
     from prefect.cache_policies import NONE
     from prefect.task_runners import ThreadPoolTaskRunner
@@ -81,7 +83,7 @@ def raw_prefect(count: int) -> float:
     def raw_graph():
         futures, previous = [], None
         for index in range(count):
-            previous = noop.submit(previous) if previous is not None and index % CHAIN else noop.submit()
+            previous = noop.submit(previous) if previous is not None and index % chain else noop.submit()
             futures.append(previous)
         for future in futures:
             future.result()
@@ -147,11 +149,11 @@ def compare(rows: list, name: str, raw, ours, repeats: int, settle=lambda: None)
     rows.append(("  first run", first, first / raw_s, "(workers start)"))
 
 
-def engine_run(runtime, workspace: Path, count: int, engine: str):
+def engine_run(runtime, workspace: Path, count: int, engine: str, chain: int):
     def ours(salt: str, fuse: bool) -> float:
         os.environ["REELGRAPH_FUSE"] = "1" if fuse else "0"
         try:
-            seconds, counts = timed_run(runtime, noop_graph(count, salt=f"-{engine}-{salt}"), workspace, engine)
+            seconds, counts = timed_run(runtime, noop_graph(count, chain, salt=f"-{engine}-{salt}"), workspace, engine)
         finally:
             os.environ.pop("REELGRAPH_FUSE", None)
         assert counts == {"succeeded": count}, counts
@@ -163,6 +165,8 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--nodes", type=int, default=1000)
     parser.add_argument("--repeats", type=int, default=3)
+    parser.add_argument("--chain", type=int, default=CHAIN,
+                        help="nodes per line (1: a fan-out of independent nodes, which reelgraph packs)")
     parser.add_argument("--db", help="database URL (default: a fresh SQLite file)")
     parser.add_argument("--engines", default="local", help="comma-separated: local, ray, prefect")
     args = parser.parse_args()
@@ -171,7 +175,7 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as folder:
         workspace = Path(folder)
         runtime = open_runtime(args.db or f"sqlite:///{workspace / 'bench.db'}", str(workspace / "store"))
-        document = noop_graph(args.nodes)
+        document = noop_graph(args.nodes, args.chain)
         if "local" in engines:
             cold, counts = timed_run(runtime, document, workspace)
             cached, cached_counts = timed_run(runtime, document, workspace)
@@ -182,8 +186,8 @@ def main() -> None:
             import ray
 
             ray.init(include_dashboard=False, log_to_driver=False, namespace="reelgraph")
-            compare(rows, "Ray", lambda _: raw_ray(args.nodes), engine_run(runtime, workspace, args.nodes, "ray"),
-                    args.repeats)
+            compare(rows, "Ray", lambda _: raw_ray(args.nodes, args.chain),
+                    engine_run(runtime, workspace, args.nodes, "ray", args.chain), args.repeats)
             ray.shutdown()
         if "prefect" in engines:
             # The engine's module sets Prefect's quiet defaults (WARNING logs, no telemetry): import it
@@ -197,9 +201,10 @@ def main() -> None:
 
             os.environ.setdefault("PREFECT_HOME", str(workspace / "prefect"))
             with server_output_to(workspace / "prefect-server.log"), prefect_test_harness(server_startup_timeout=120):
-                compare(rows, "Prefect", lambda _: raw_prefect(args.nodes),
-                        engine_run(runtime, workspace, args.nodes, "prefect"), args.repeats, settle_prefect_server)
-    print(f"{args.nodes} no-op nodes in chains of {CHAIN}, {runtime.db.engine.dialect.name}, {os.cpu_count()} CPUs, "
+                compare(rows, "Prefect", lambda _: raw_prefect(args.nodes, args.chain),
+                        engine_run(runtime, workspace, args.nodes, "prefect", args.chain), args.repeats,
+                        settle_prefect_server)
+    print(f"{args.nodes} no-op nodes in lines of {args.chain}, {runtime.db.engine.dialect.name}, {os.cpu_count()} CPUs, "
           f"load average {os.getloadavg()[0]:.1f}")
     print(f"{'run':<22} {'total s':>8} {'ms/node':>8} {'ratio':>6}  goal")
     for name, seconds, ratio, goal in rows:

@@ -1,11 +1,12 @@
-"""Running a chain of nodes as one task: what every engine's worker calls.
+"""Running a task's nodes: what every engine's worker calls.
 
-    run_chain(runtime, run_id, ["a", "b", "c"], run=run) -> [NodeOutcome for a, b, c]
+    run_chain(runtime, node_runs, run=run) -> [NodeOutcome for each node that ran or stopped]
 
-A chain of one node is `run_node`. A longer chain is a line of cheap CPU nodes, each the only child
-of the one before (flows/fusion.py chooses them). Scheduling each as its own task costs a Ray or
-Prefect round trip per node and the runner's records cost two commits per node, both more than a
-cheap node costs to run; a chain costs one task and two commits:
+A task is one node (`run_node`), a line of cheap CPU nodes, each the only child of the one before,
+or a pack of such lines (flows/fusion.py chooses them; `split_lines` finds the lines again).
+Scheduling each node as its own task costs a Ray or Prefect round trip per node and the runner's
+records cost two commits per node, both more than a cheap node costs to run; a line costs two
+commits:
 
 1. `start_chain` takes every node's lease and marks it running, in one transaction.
 2. The nodes execute in order in this thread, each reading its inputs from the store as always
@@ -19,9 +20,9 @@ cheap by definition). Anything off the common path (a node already done or runni
 by another run, a key computed meanwhile, a corrupted input, a failure another attempt may fix)
 is handed to `run_node`, node by node, which waits for leases, reuses the cache and retries.
 
-Outcomes come back for the chain's nodes in order, up to the first that failed: the driver skips
-the rest as it skips everything downstream of a failure. A stopped run returns every node, the
-unfinished ones `cancelled`.
+Outcomes come back for each line's nodes in order, up to the first that failed: the driver skips
+the rest of that line as it skips everything downstream of a failure; the pack's other lines go
+on. A stopped run returns every node, the unfinished ones `cancelled`.
 """
 from __future__ import annotations
 
@@ -38,25 +39,42 @@ from reelgraph.storage import chain_repository as chains
 from reelgraph.storage.records import CANCELLED, FAILED, SUCCEEDED, ArtifactInfo, NodeRunInfo
 
 
-def run_chain(runtime: Runtime, chain: list[NodeRunInfo], *, run: RunContext | None = None,
+def run_chain(runtime: Runtime, nodes: list[NodeRunInfo], *, run: RunContext | None = None,
               device: str = "cpu", gpu: str | None = None) -> list[NodeOutcome]:
-    """Execute (or reuse) a chain of nodes of a run, in order; see the module's docstring.
+    """Execute (or reuse) a task's nodes: one node, a line of cheap nodes, or a pack of lines
+    (flows/fusion.py), each line in order; a failure ends its own line only.
 
-    `chain` is the driver's view of the node runs, read when the run started: the records decide
+    `nodes` is the driver's view of the node runs, read when the run started: the records decide
     (a node run no longer pending is not fused, and run_node reads its own record again)."""
-    run_id = chain[0].run_id
-    run = run or RunContext(run_id)
-    outcomes: list[NodeOutcome] = []
-    if len(chain) > 1 and not run.stopping:
-        outcomes = _run_fused(runtime, run, chain, device)
-    for node_id in [n.node_id for n in chain][len(outcomes):]:  # what the fused run did not take, one by one
+    run = run or RunContext(nodes[0].run_id)
+    lines = split_lines(nodes)
+    fused = _run_fused(runtime, run, lines, device) if len(nodes) > 1 and not run.stopping else [[] for _ in lines]
+    return [outcome for line, done in zip(lines, fused) for outcome in _rest_of_line(runtime, run, line, done, device, gpu)]
+
+
+def split_lines(nodes: list[NodeRunInfo]) -> list[list[NodeRunInfo]]:
+    """A pack's lines: a node that does not take the node before it as an input starts a new one."""
+    lines: list[list[NodeRunInfo]] = []
+    for node_run in nodes:
+        if lines and any(up == lines[-1][-1].node_id for up, _ in node_run.inputs.values()):
+            lines[-1].append(node_run)
+        else:
+            lines.append([node_run])
+    return lines
+
+
+def _rest_of_line(runtime: Runtime, run: RunContext, line: list[NodeRunInfo], done: list[NodeOutcome],
+                  device: str, gpu: str | None) -> list[NodeOutcome]:
+    """A line's outcomes: those of the fused run, then its other nodes one at a time through run_node."""
+    outcomes = list(done)
+    for node_run in line[len(outcomes):]:
         if outcomes and outcomes[-1].status == FAILED:
             break  # the driver skips the rest
         if outcomes and outcomes[-1].status == CANCELLED:
-            run.on_event(NodeFinished(node_id, CANCELLED))
-            outcomes.append(NodeOutcome(node_id, CANCELLED))
+            run.on_event(NodeFinished(node_run.node_id, CANCELLED))
+            outcomes.append(NodeOutcome(node_run.node_id, CANCELLED))
             continue
-        outcomes.append(run_node(runtime, run_id, node_id, run=run, device=device, gpu=gpu))
+        outcomes.append(run_node(runtime, node_run.run_id, node_run.node_id, run=run, device=device, gpu=gpu))
     return outcomes
 
 
@@ -64,78 +82,118 @@ def _now() -> datetime:
     return datetime.now(UTC)
 
 
-def _run_fused(runtime: Runtime, run: RunContext, node_runs: list[NodeRunInfo], device: str) -> list[NodeOutcome]:
-    """Execute the leading nodes `start_chain` could start with batched records; returns their
-    outcomes (none when it could start none: they all go to run_node)."""
-    attempts = chains.start_chain(runtime.db, node_runs, host=runtime.host, worker=runtime.worker,
+class _Records:
+    """What a fused task did, kept until its one closing transaction; then its events go out, each
+    line's in order, and its outcomes come back per line."""
+
+    def __init__(self, lines: int) -> None:
+        self.finished: list[chains.Finished] = []
+        self.failed: list[chains.Failed] = []
+        self.put_back: list[NodeRunInfo] = []
+        self.never_ran: list[NodeRunInfo] = []
+        self.stopped = False
+        self.results: list[list[tuple]] = [[] for _ in range(lines)]  # per line: what to report, in order
+
+    def succeeded(self, line: int, done: chains.Finished, seconds: float) -> None:
+        self.finished.append(done)
+        self.results[line].append((SUCCEEDED, done, seconds))
+
+    def failed_for_good(self, line: int, node_run: NodeRunInfo, failure: NodeFailure, seconds: float) -> None:
+        self.failed.append(chains.Failed(node_run, failure.code, failure.message, failure.traceback))
+        self.results[line].append((FAILED, node_run, failure, seconds))
+
+    def cancelled(self, line: int, node_run: NodeRunInfo) -> None:
+        self.results[line].append((CANCELLED, node_run))
+
+    def record(self, runtime: Runtime) -> None:
+        chains.finish_chain(runtime.db, self.finished, failed=self.failed, put_back=self.put_back,
+                            never_ran=self.never_ran, stopped=self.stopped)
+
+    def report(self, run: RunContext) -> list[list[NodeOutcome]]:
+        outcomes: list[list[NodeOutcome]] = []
+        for results in self.results:
+            outcomes.append([])
+            for status, *detail in results:
+                if status == SUCCEEDED:
+                    done, seconds = detail
+                    node_id = done.node_run.node_id
+                    outputs = {port: artifact.sha256 for port, artifact in done.outputs.items()}
+                    run.on_event(NodeFinished(node_id, SUCCEEDED, seconds, outputs=outputs))
+                    outcomes[-1].append(NodeOutcome(node_id, SUCCEEDED))
+                elif status == FAILED:
+                    node_run, failure, seconds = detail
+                    run.on_event(NodeFinished(node_run.node_id, FAILED, seconds, failure.message))
+                    outcomes[-1].append(NodeOutcome(node_run.node_id, FAILED, failure.message,
+                                                    retryable=failure.retryable))
+                else:
+                    run.on_event(NodeFinished(detail[0].node_id, CANCELLED))
+                    outcomes[-1].append(NodeOutcome(detail[0].node_id, CANCELLED))
+        return outcomes
+
+
+def _run_fused(runtime: Runtime, run: RunContext, lines: list[list[NodeRunInfo]], device: str) -> list[list[NodeOutcome]]:
+    """Execute the nodes `start_chain` could start, with batched records; returns each line's
+    outcomes so far (empty for a line whose first node it could not start: run_node takes it)."""
+    flat = [node_run for line in lines for node_run in line]
+    attempts = chains.start_chain(runtime.db, flat, host=runtime.host, worker=runtime.worker,
                                   holder=owner_tag(runtime.host, runtime.worker), lease_seconds=LEASE_SECONDS)
-    started = node_runs[:len(attempts)]
+    attempt_of = {node_run.node_id: attempt for node_run, attempt in zip(flat, attempts)}
+    started = flat[:len(attempts)]
     for node_run in started:
         runtime.heartbeat.track(node_run.id)
-    finished: list[chains.Finished] = []
-    known: dict[str, dict[str, ArtifactInfo]] = {}
-    seconds: list[float] = []
+    records = _Records(len(lines))
     try:
-        workspace = _workspace(runtime, started[0].run_id) if started else None
-        for index, (node_run, attempt) in enumerate(zip(started, attempts)):
-            if run.stopping:
-                return _stopped(runtime, run, finished, seconds, started[index:], executing=None)
-            run.on_event(NodeStarted(node_run.node_id, attempt))
-            began, clock = _now(), time.perf_counter()
-            try:
-                outputs = _execute(runtime, run, node_run, workspace, device, known)
-            except NodeCancelled:
-                return _stopped(runtime, run, finished, seconds, started[index:], executing=node_run)
-            except NodeFailure as failure:
-                return _failed(runtime, run, finished, seconds, started[index:], attempt, failure,
-                               time.perf_counter() - clock)
-            seconds.append(time.perf_counter() - clock)
-            finished.append(chains.Finished(node_run, outputs, began, _now()))
-            known[node_run.node_id] = outputs
-        chains.finish_chain(runtime.db, finished)
-        return _report(run, finished, seconds)
+        workspace = _workspace(runtime, flat[0].run_id) if started else None
+        for number, line in enumerate(lines):
+            _run_line(runtime, run, records, number, [n for n in line if n.node_id in attempt_of], attempt_of,
+                      workspace, device)
+            if records.stopped:  # every started node after this line goes back, unstarted
+                for later, rest in enumerate(lines[number + 1:], start=number + 1):
+                    for node_run in rest:
+                        if node_run.node_id in attempt_of:
+                            records.never_ran.append(node_run)
+                            records.cancelled(later, node_run)
+                break
+        records.record(runtime)
     except BaseException:  # the database failed, or the process is being stopped: free the keys now
         chains.release_leases(runtime.db, started)
         raise
     finally:
         for node_run in started:
             runtime.heartbeat.untrack(node_run.id)
+    return records.report(run)
 
 
-def _report(run: RunContext, finished: list[chains.Finished], seconds: list[float]) -> list[NodeOutcome]:
-    """The NodeFinished events of recorded successes, and their outcomes."""
-    for done, took in zip(finished, seconds):
-        outputs = {port: artifact.sha256 for port, artifact in done.outputs.items()}
-        run.on_event(NodeFinished(done.node_run.node_id, SUCCEEDED, took, outputs=outputs))
-    return [NodeOutcome(done.node_run.node_id, SUCCEEDED) for done in finished]
-
-
-def _failed(runtime: Runtime, run: RunContext, finished: list[chains.Finished], seconds: list[float],
-            rest: list[NodeRunInfo], attempt: int, failure: NodeFailure, took: float) -> list[NodeOutcome]:
-    """rest[0] failed. Recorded as the runner records a failure when no other attempt could fix it;
-    otherwise (a retry allowed, a corrupted input to repair) it goes back to pending for run_node."""
-    node_run, later = rest[0], rest[1:]
-    node_type = runtime.registry.get(node_run.type)
-    attempts_allowed = 1 + (node_type.retries if node_type else 0)
-    if failure.bad_artifact or (failure.retryable and attempt < attempts_allowed):
-        chains.finish_chain(runtime.db, finished, put_back=[node_run], never_ran=later)
-        return _report(run, finished, seconds)
-    chains.finish_chain(runtime.db, finished, never_ran=later,
-                        failed=chains.Failed(node_run, failure.code, failure.message, failure.traceback))
-    outcomes = _report(run, finished, seconds)
-    run.on_event(NodeFinished(node_run.node_id, FAILED, took, failure.message))
-    return outcomes + [NodeOutcome(node_run.node_id, FAILED, failure.message, retryable=failure.retryable)]
-
-
-def _stopped(runtime: Runtime, run: RunContext, finished: list[chains.Finished], seconds: list[float],
-             rest: list[NodeRunInfo], executing: NodeRunInfo | None) -> list[NodeOutcome]:
-    """The run was asked to stop: successes recorded, the rest back to pending for a resume."""
-    never_ran = [n for n in rest if n is not executing]
-    chains.finish_chain(runtime.db, finished, put_back=[executing] if executing else [], never_ran=never_ran,
-                        stopped=True)
-    outcomes = _report(run, finished, seconds)
-    for node_run in rest:
-        run.on_event(NodeFinished(node_run.node_id, CANCELLED))
-        outcomes.append(NodeOutcome(node_run.node_id, CANCELLED))
-    return outcomes
-
+def _run_line(runtime: Runtime, run: RunContext, records: _Records, number: int, line: list[NodeRunInfo],
+              attempt_of: dict[str, int], workspace, device: str) -> None:
+    """Execute a line's started nodes in order, into `records`; stops at the line's first failure."""
+    known: dict[str, dict[str, ArtifactInfo]] = {}
+    for index, node_run in enumerate(line):
+        if run.stopping:
+            records.stopped = True
+            records.never_ran += line[index:]
+            for rest in line[index:]:
+                records.cancelled(number, rest)
+            return
+        attempt = attempt_of[node_run.node_id]
+        run.on_event(NodeStarted(node_run.node_id, attempt))
+        began, clock = _now(), time.perf_counter()
+        try:
+            outputs = _execute(runtime, run, node_run, workspace, device, known)
+        except NodeCancelled:
+            records.stopped = True
+            records.put_back.append(node_run)
+            records.never_ran += line[index + 1:]
+            for rest in line[index:]:
+                records.cancelled(number, rest)
+            return
+        except NodeFailure as failure:
+            records.never_ran += line[index + 1:]
+            node_type = runtime.registry.get(node_run.type)
+            if failure.bad_artifact or (failure.retryable and attempt < 1 + (node_type.retries if node_type else 0)):
+                records.put_back.append(node_run)  # run_node repairs the input or retries it
+            else:
+                records.failed_for_good(number, node_run, failure, time.perf_counter() - clock)
+            return
+        records.succeeded(number, chains.Finished(node_run, outputs, began, _now()), time.perf_counter() - clock)
+        known[node_run.node_id] = outputs

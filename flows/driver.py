@@ -30,7 +30,7 @@ from typing import Protocol
 
 from reelgraph.flows import session
 from reelgraph.flows.events import EventSink, RunContext, ignore_events
-from reelgraph.flows.fusion import MAX_CHAIN, cheap_nodes
+from reelgraph.flows.fusion import Task, cheap_nodes, line_task, pack
 from reelgraph.flows.runner import NodeOutcome
 from reelgraph.flows.runtime import Runtime
 from reelgraph.flows.scheduling import DagState
@@ -62,10 +62,14 @@ class NodeLauncher(Protocol):
     def open(self, run: RunContext, state: DagState) -> None:
         """Prepare for a run (start workers, pools); `state` tells what it will need."""
 
+    task_slots: int
+    """How many tasks the engine runs at once (set by `open`): packs of cheap lines leave it busy."""
+
     def submit(self, chain: list[NodeRunInfo]) -> bool:
-        """Launch a ready node, or a chain of cheap nodes that starts with one, as one task
+        """Launch a ready node, or lines of cheap nodes (flows/fusion.py), as one task
         (flows/chains.run_chain runs either); False when it cannot start now (the loop offers it
-        again later). Completions come back per node."""
+        again later). Completions come back per node; a node never reported (lost with its worker,
+        or placed nowhere) must come back as a Completion with `lost` set."""
 
     def wait(self, timeout: float) -> list[Completion]:
         """Nodes finished since the last call; waits up to `timeout` seconds for the first."""
@@ -86,7 +90,7 @@ def drive(runtime: Runtime, run_id: str, engine: NodeLauncher, run: RunContext, 
     session.start(runtime, run_id, external_id=external_id)
     state = DagState(repo.list_node_runs(runtime.db, run_id))
     fusible = cheap_nodes(runtime, (state.node_runs[n] for n in state.waiting))
-    chains: dict[str, _Task] = {}  # ready nodes' tasks, by first node
+    lines: dict[str, Task] = {}  # ready nodes' lines, by first node
     running: set[str] = set()
     stop_deadline: float | None = None
     try:
@@ -108,14 +112,16 @@ def drive(runtime: Runtime, run_id: str, engine: NodeLauncher, run: RunContext, 
                     break
             else:
                 declined_cpus = float("inf")  # CPU-only work the engine has no room for in this pass
-                for node_id in state.ready():
-                    if node_id not in chains:  # a ready node's chain holds until it starts
-                        chains[node_id] = _Task([state.node_runs[n] for n in state.chain(node_id, fusible, MAX_CHAIN)])
-                    task = chains[node_id]
+                ready = state.ready()
+                for node_id in ready:
+                    if node_id not in lines:  # a ready node's line holds until it starts
+                        lines[node_id] = line_task(state, node_id, fusible)
+                for task in pack([lines[node_id] for node_id in ready], engine.task_slots):
                     if not task.gpus and task.cpus >= declined_cpus:
                         continue  # engines decline CPU work by its size: as big as a declined one, declined too
-                    if engine.submit(task.chain):
-                        for member in chains.pop(node_id).chain:
+                    if engine.submit(task.nodes):
+                        for member in task.nodes:
+                            lines.pop(member.node_id, None)
                             state.started(member.node_id)
                             running.add(member.node_id)
                     elif not task.gpus:
@@ -151,15 +157,6 @@ def _freeze_long_lived_objects() -> None:
         _frozen = True
         gc.collect()
         gc.freeze()
-
-
-class _Task:
-    """A ready node's chain (flows/fusion.py; often the node alone) and what it asks for."""
-
-    def __init__(self, chain: list[NodeRunInfo]) -> None:
-        self.chain = chain
-        self.gpus = max(float(n.resources.get("gpus", 0)) for n in chain)
-        self.cpus = max(float(n.resources.get("cpus", 1)) for n in chain)
 
 
 class Engine:

@@ -46,6 +46,7 @@ class LocalEngine(Engine):
         self.run = run
         self.gpu_devices = self._gpu_devices(state)
         self.free_cpus, self.free_gpus = float(self.cpu_slots), list(self.gpu_devices)
+        self.task_slots = self.cpu_slots
         self.running: dict[Future, tuple[list[str], float, str | None]] = {}
         self.pool = ThreadPoolExecutor(max_workers=self.cpu_slots + len(self.gpu_devices),
                                        thread_name_prefix="reelgraph-node")

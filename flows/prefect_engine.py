@@ -129,6 +129,10 @@ class PrefectEngine(Engine):
     def _submit_options(self, chain: list[NodeRunInfo]) -> Any:
         return nullcontext()
 
+    def _slots(self) -> int:
+        """How many tasks run at once."""
+        return self.max_workers
+
     def _prepare(self, run: RunContext) -> None:
         """Before the flow starts (prefect-ray joins Ray here)."""
 
@@ -165,12 +169,15 @@ class PrefectEngine(Engine):
         self.futures: dict[str, Any] = {}
         self.done: queue.Queue = queue.Queue()
         self.waiting = 0
+        self.task_slots = self._slots()
 
     def submit(self, chain: list[NodeRunInfo]) -> bool:
         node_run = chain[0]
         node_type = self.runtime.registry.get(node_run.type)
         retries = node_type.retries if node_type and len(chain) == 1 else 0  # a chain retries inside
-        upstream = [self.futures[up] for up, _ in node_run.inputs.values() if up in self.futures]
+        members = {n.node_id for n in chain}  # the task waits for its nodes' upstream tasks (Prefect's graph)
+        upstream = list({id(self.futures[up]): self.futures[up] for n in chain for up, _ in n.inputs.values()
+                         if up in self.futures and up not in members}.values())
         name = node_run.node_id if len(chain) == 1 else f"{node_run.node_id} .. {chain[-1].node_id} ({len(chain)} nodes)"
         configured = self.node_task.with_options(name=name, task_run_name=name, retries=retries, retry_delay_seconds=0)
         node_ids = [n.node_id for n in chain]
@@ -244,6 +251,9 @@ class PrefectRayEngine(PrefectEngine):
     def _as_argument(self, value: Any) -> Any:
         return value
 
+    def _slots(self) -> int:
+        return max(1, int(sum(node.get("CPU", 0) for node in self.offers.nodes)))
+
     def _submit_options(self, chain: list[NodeRunInfo]) -> Any:
         from prefect_ray.context import remote_options
 
@@ -253,8 +263,8 @@ class PrefectRayEngine(PrefectEngine):
 
     def submit(self, chain: list[NodeRunInfo]) -> bool:
         refusal = self.offers.refusal(chain[0].node_id, chain[0].resources)
-        if refusal:  # failed now, not left in Ray's queue for ever (a chain's later nodes are skipped)
-            self.refused.append(Completion(chain[0].node_id, lost=refusal, code="unplaceable"))
+        if refusal:  # failed now, not left in Ray's queue for ever
+            self.refused += [Completion(n.node_id, lost=refusal, code="unplaceable") for n in chain]
             return True
         return super().submit(chain)
 

@@ -182,6 +182,7 @@ class RayEngine(Engine):
         # CPU nodes wait in the driver until a CPU is nearly free, not in Ray's queue: Ray runs its
         # queue first in, first out, while the driver starts the node with the most work behind it first.
         self.cpu_capacity = ray.cluster_resources().get("CPU", 1)
+        self.task_slots = max(1, int(self.cpu_capacity))
         self.offers = ClusterOffers.read()
         self.refused: list[Completion] = []  # nodes no node of the cluster can ever place
         self.cpu_inflight = 0.0
@@ -200,8 +201,8 @@ class RayEngine(Engine):
         if not gpu and self.cpu_inflight >= self.cpu_capacity * WORKER_QUEUE_DEPTH:
             return False  # the common answer while CPU work queues: decided before anything is computed
         refusal = self.offers.refusal(node_id, node_run.resources)
-        if refusal:  # failed now, not left in Ray's queue for ever (a chain's later nodes are skipped)
-            self.refused.append(Completion(node_id, lost=refusal, code="unplaceable"))
+        if refusal:  # failed now, not left in Ray's queue for ever
+            self.refused += [Completion(n.node_id, lost=refusal, code="unplaceable") for n in chain]
             return True
         if gpu:  # never fused: one node
             slot = self._free_slot(self._model_ids(node_run))
@@ -248,9 +249,9 @@ class RayEngine(Engine):
                 ray.cancel(ref, force=True)
             del self.running[ref]
             self.cpu_inflight -= cpus
-            completions.append(Completion(node_ids[0], lost=f"the Ray cluster placed nothing for {PLACEMENT_SECONDS:.0f} s: "
-                                                            f"{node_ids[0]} asks for {asked}; its nodes offer {offers}",
-                                          code="unplaceable"))
+            why = (f"the Ray cluster placed nothing for {PLACEMENT_SECONDS:.0f} s: {node_ids[0]} asks for {asked}; "
+                   f"its nodes offer {offers}")
+            completions += [Completion(node_id, lost=why, code="unplaceable") for node_id in node_ids]
         return completions
 
     def wait(self, timeout: float) -> list[Completion]:

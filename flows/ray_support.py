@@ -140,7 +140,7 @@ class Channel:
 
 
 _channel_lock = threading.Lock()
-_channel: tuple[str, Any, str] | None = None  # (Ray job id, actor, its name)
+_channel: tuple[str, Any, str] | None = None  # (the driver's Ray node/job, actor, its name)
 
 
 def _shared_channel() -> tuple[Any, str]:
@@ -148,17 +148,18 @@ def _shared_channel() -> tuple[Any, str]:
     import ray
 
     global _channel
-    job = ray.get_runtime_context().get_job_id()
+    context = ray.get_runtime_context()  # a new ray.init numbers its jobs from 1 again: the node tells
+    connection = f"{context.get_node_id()}/{context.get_job_id()}"
     with _channel_lock:
-        if _channel is not None and _channel[0] == job:
+        if _channel is not None and _channel[0] == connection:
             try:
                 ray.get(_channel[1].ping.remote(), timeout=30)
                 return _channel[1], _channel[2]
-            except (ray.exceptions.RayActorError, ray.exceptions.GetTimeoutError):
+            except Exception:  # noqa: BLE001 - dead, or unknown to this cluster: any answer but True means a new one
                 pass
         name = f"reelgraph-events-{uuid.uuid4().hex[:12]}"
         actor = ray.remote(RunChannel).options(name=name, namespace=NAMESPACE, num_cpus=0).remote()
-        _channel = (job, actor, name)
+        _channel = (connection, actor, name)
         return actor, name
 
 

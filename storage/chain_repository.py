@@ -99,13 +99,13 @@ def start_chain(db: Database, chain: Sequence[NodeRunInfo], *, host: str, worker
     return [attempts[n.id] for n in prefix]
 
 
-def finish_chain(db: Database, finished: Sequence[Finished], *, failed: Failed | None = None,
+def finish_chain(db: Database, finished: Sequence[Finished], *, failed: Sequence[Failed] = (),
                  put_back: Sequence[NodeRunInfo] = (), never_ran: Sequence[NodeRunInfo] = (),
                  stopped: bool = False) -> None:
     """Record a chain's end in one transaction and release every lease it took.
 
-    `finished`: the nodes that succeeded (artifacts, outputs, their own times). `failed`: the node
-    that failed, if one did. `put_back`: started nodes that did not finish, back to pending (the
+    `finished`: the nodes that succeeded (artifacts, outputs, their own times). `failed`: the nodes
+    that failed for good (one per line at most). `put_back`: started nodes that did not finish, back to pending (the
     runner retries them one by one, or the run was stopped). `never_ran`: nodes marked running
     that never started, back to pending with their attempt uncounted. `stopped`: the run was asked
     to stop, so the nodes put back say so, as the runner's own interrupted nodes do."""
@@ -117,7 +117,7 @@ def finish_chain(db: Database, finished: Sequence[Finished], *, failed: Failed |
                                                         "created_at": done.finished_at})
     output_rows = [{"node_run_id": done.node_run.id, "port": port, "artifact_sha256": artifact.sha256}
                    for done in finished for port, artifact in done.outputs.items()]
-    released = [d.node_run for d in finished] + list(put_back) + list(never_ran) + ([failed.node_run] if failed else [])
+    released = [d.node_run for d in finished] + list(put_back) + list(never_ran) + [f.node_run for f in failed]
     back = {"status": PENDING, "finished_at": None, "error_code": None, "error": None}
     if stopped:
         back = {"status": PENDING, "finished_at": finished_at, "error_code": "interrupted", "error": STOPPED_MESSAGE}
@@ -129,10 +129,10 @@ def finish_chain(db: Database, finished: Sequence[Finished], *, failed: Failed |
         if finished:
             connection.execute(_SET_SUCCEEDED, [{"node_run": d.node_run.id, "b_started": d.started_at,
                                                  "b_finished": d.finished_at} for d in finished])
-        if failed:
-            connection.execute(update(node_runs).where(node_runs.c.id == failed.node_run.id).values(
-                status=FAILED, finished_at=finished_at, error_code=failed.code, error=failed.message,
-                traceback=failed.traceback))
+        for failure in failed:
+            connection.execute(update(node_runs).where(node_runs.c.id == failure.node_run.id).values(
+                status=FAILED, finished_at=finished_at, error_code=failure.code, error=failure.message,
+                traceback=failure.traceback))
         if put_back:
             connection.execute(update(node_runs).where(node_runs.c.id.in_([n.id for n in put_back])).values(**back))
         if never_ran:

@@ -180,6 +180,82 @@ def test_chains_follow_single_children_waiting_on_nothing_else(runtime, workspac
     assert state.chain("n0", everything - {"n1"}, limit=64) == ["n0"]
 
 
+def fan_out(count: int, **overrides: dict) -> dict:
+    """`count` independent cheap nodes f0..: lines of one node each."""
+    nodes = {f"f{i}": {"type": "util.noop", "params": {"label": f"fan {i}"}} for i in range(count)}
+    for node_id, node in overrides.items():
+        nodes[node_id] = node
+    return {"reelgraph": 1, "name": "fan", "nodes": nodes}
+
+
+def test_many_ready_cheap_lines_are_packed_into_fewer_tasks(runtime, workspace, monkeypatch):
+    from reelgraph.flows.local_engine import LocalEngine
+
+    monkeypatch.setattr(Fail, "cheap", True)
+    tasks: list[int] = []
+    submit = LocalEngine.submit
+
+    def counted(self, nodes):
+        accepted = submit(self, nodes)
+        if accepted:
+            tasks.append(len(nodes))
+        return accepted
+
+    monkeypatch.setattr(LocalEngine, "submit", counted)
+    document = fan_out(40, f7={"type": "testpack.fail", "params": {"message": "one bad branch"}},
+                       after7={"type": "util.noop", "inputs": {"value": "f7.value"}})
+    result = run_document(runtime, document, workspace_root=workspace, cpu_slots=2)
+    assert statuses(result).pop("f7") == "failed"
+    assert statuses(result)["after7"] == "skipped"
+    assert {status for node_id, status in statuses(result).items() if node_id not in ("f7", "after7")} == {"succeeded"}
+    assert sum(tasks) == 41 and max(tasks) > 1 and len(tasks) < 20  # packed
+    assert len(tasks) >= 4  # yet at least two tasks per slot (2)
+    assert leases_held(runtime) == 0
+
+
+def test_a_stop_inside_a_pack_leaves_every_unfinished_node_for_resume(runtime, workspace, tmp_path, monkeypatch):
+    monkeypatch.setattr(WaitForFile, "cheap", True)
+    started, release = tmp_path / "started", tmp_path / "release"
+    document = fan_out(24, f5={"type": "testpack.wait_for_file", "params": {"started": str(started),
+                                                                           "release": str(release)}})
+    cancel, outcome = threading.Event(), {}
+    runner = threading.Thread(target=lambda: outcome.update(run_document(
+        runtime, document, workspace_root=workspace, cancel=cancel, cpu_slots=2)))
+    runner.start()
+    wait_for(started)
+    cancel.set()
+    runner.join(timeout=120)
+    assert outcome["status"] == "cancelled"
+    assert set(statuses(outcome).values()) <= {"succeeded", "pending"} and statuses(outcome)["f5"] == "pending"
+    assert leases_held(runtime) == 0
+    release.write_text("go")
+    resumed = resume_run(runtime, outcome["run_id"], "local")
+    assert resumed["status"] == "succeeded"
+    assert all(n.attempts == 1 for n in repo.list_node_runs(runtime.db, outcome["run_id"]) if n.node_id != "f5")
+
+
+def test_pack_keeps_every_slot_busy_and_tasks_bounded():
+    from reelgraph.flows.fusion import MAX_CHAIN, Task, pack
+    from reelgraph.flows.scheduling import DagState  # noqa: F401  (Task is built from node runs)
+
+    def node(index: int, gpus: float = 0) -> object:
+        from reelgraph.storage.records import NodeRunInfo
+
+        fields = {name: None for name in NodeRunInfo.__dataclass_fields__}
+        fields.update(node_id=f"n{index}", inputs={}, resources={"gpus": gpus, "cpus": 1}, outputs={})
+        return NodeRunInfo(**fields)
+
+    lines = [Task([node(i * 10 + k) for k in range(10)], cheap=True) for i in range(100)]
+    gpu = Task([node(5000, gpus=1)], cheap=False)
+    packed = pack(lines[:50] + [gpu] + lines[50:], slots=2)
+    assert gpu in packed and packed.index(gpu) > 0
+    sizes = [len(t.nodes) for t in packed if t is not gpu]
+    assert sum(sizes) == 1000 and max(sizes) <= MAX_CHAIN and len(sizes) >= 4
+    assert [n.node_id for t in packed if t is not gpu for n in t.nodes] == [n.node_id for t in lines for n in t.nodes]
+    few = lines[:4]
+    assert pack(few, slots=2) == few  # no more lines than 2 per slot: each its own task
+
+
 @pytest.mark.parametrize("engine", ["ray", "prefect"])
 def test_fused_lines_on_the_distributed_engines(engine, request, sqlite_url, tmp_path, monkeypatch):
     from reelgraph.flows.runtime import open_runtime
@@ -195,6 +271,10 @@ def test_fused_lines_on_the_distributed_engines(engine, request, sqlite_url, tmp
     bad = run_document(runtime, line(5, salt=f"{engine}-bad", n2={"type": "testpack.fail", "params": {}}), engine=engine,
                        workspace_root=tmp_path)
     assert statuses(bad) == {"n0": "succeeded", "n1": "succeeded", "n2": "failed", "n3": "skipped", "n4": "skipped"}
+    fan = run_document(runtime, fan_out(30, f3={"type": "testpack.fail", "params": {}}), engine=engine,
+                       workspace_root=tmp_path)  # packed lines: one failure, the others go on
+    assert statuses(fan).pop("f3") == "failed"
+    assert set(statuses(fan).values()) == {"failed", "succeeded"} and list(statuses(fan).values()).count("failed") == 1
     runtime.db.dispose()
 
 
