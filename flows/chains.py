@@ -137,13 +137,15 @@ def _run_fused(runtime: Runtime, run: RunContext, lines: list[list[NodeRunInfo]]
     flat = [node_run for line in lines for node_run in line]
     attempts = chains.start_chain(runtime.db, flat, host=runtime.host, worker=runtime.worker,
                                   holder=owner_tag(runtime.host, runtime.worker), lease_seconds=LEASE_SECONDS)
+    if not attempts:
+        return [[] for _ in lines]
     attempt_of = {node_run.node_id: attempt for node_run, attempt in zip(flat, attempts)}
     started = flat[:len(attempts)]
     for node_run in started:
         runtime.heartbeat.track(node_run.id)
     records = _Records(len(lines))
     try:
-        workspace = _workspace(runtime, flat[0].run_id) if started else None
+        workspace = _workspace(runtime, flat[0].run_id)
         for number, line in enumerate(lines):
             _run_line(runtime, run, records, number, [n for n in line if n.node_id in attempt_of], attempt_of,
                       workspace, device)
