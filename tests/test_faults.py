@@ -114,6 +114,37 @@ def test_a_killed_ray_worker_is_retried_and_the_run_succeeds(ray_session, sqlite
     assert json.loads(runtime.store.read_bytes(sha)) == ""  # what it references is whole
 
 
+def test_a_ray_worker_killed_inside_a_fused_line_runs_the_line_again(ray_session, sqlite_url, tmp_path, monkeypatch):
+    """A line of cheap nodes is one Ray task with its records written at its end: the worker dying
+    mid-line leaves every node of it running with its lease, and Ray's retry must take them over."""
+    from reelgraph_testpack import CountCalls
+
+    monkeypatch.setattr(CountCalls, "cheap", True)  # the driver decides fusion; workers just run the line
+    runtime = open_runtime(sqlite_url, str(tmp_path / "store"))
+    pid_file, release, log = tmp_path / "worker.pid", tmp_path / "release", tmp_path / "log"
+    document = {"reelgraph": 1, "name": "fused-worker-death", "nodes": {
+        "first": {"type": "testpack.count", "params": {"log": str(log), "label": "start"}},
+        "victim": {"type": "testpack.count", "inputs": {"value": "first.value"},
+                   "params": {"log": str(log), "pid_file": str(pid_file), "release_file": str(release)}},
+        "after": {"type": "util.noop", "inputs": {"value": "victim.value"}}}}
+
+    def kill_the_first_worker():
+        os.kill(int(wait_for(pid_file)), signal.SIGKILL)  # mid-line: `first` ran, nothing is recorded yet
+        pid_file.unlink()
+        release.touch()
+
+    killer = threading.Thread(target=kill_the_first_worker)
+    killer.start()
+    result = run_document(runtime, document, engine="ray", workspace_root=tmp_path)
+    killer.join()
+    assert result["status"] == "succeeded", result
+    runs = {n.node_id: n for n in repo.list_node_runs(runtime.db, result["run_id"])}
+    assert runs["victim"].attempts == 2 and runs["first"].attempts == 2  # the whole line again
+    assert sorted(line.split()[0] for line in log.read_text().splitlines()) == ["first", "first", "victim"]
+    assert json.loads(runtime.store.read_bytes(runs["after"].outputs["value"])) == "start"
+    runtime.db.dispose()
+
+
 @pytest.mark.parametrize("damage", ["corrupt", "delete"])
 def test_a_damaged_artifact_is_detected_and_its_producer_runs_again(runtime, workspace, damage):
     document = {"reelgraph": 1, "name": "integrity", "nodes": {
