@@ -216,11 +216,16 @@ def test_a_running_run_stops_on_cancel_and_resumes_to_the_end(studio, tmp_path):
     assert studio.client.get(f"/api/v1/runs/{run_id}").json()["status"] == "cancelled"
 
     release.touch()
-    assert studio.client.post(f"/api/v1/runs/{run_id}/resume").status_code == 202
+    answer = studio.client.post(f"/api/v1/runs/{run_id}/resume")
+    assert answer.status_code == 202 and answer.json()["first_event_id"] > events[-1].id
     finished = studio.wait_finished(run_id)
     assert finished["status"] == "succeeded" and finished["nodes"]["after"]["status"] == "succeeded"
     resumed = studio.events(run_id, last_event_id=events[-1].id)
     assert resumed[-1].kind == "run_finished" and resumed[-1].data["status"] == "succeeded"
+    # a client that has not read the old events yet (a reload) follows from the resume's first one
+    since_resume = studio.events(run_id, last_event_id=answer.json()["first_event_id"] - 1)
+    assert since_resume == resumed
+    assert (since_resume[0].kind, since_resume[0].data["status"]) == ("run_status", "queued")
 
 
 @pytest.mark.slow

@@ -50,17 +50,18 @@ def cancel(runtime: Runtime, run_id: str) -> str | None:
     return None
 
 
-def resume(runtime: Runtime, run_id: str, priority: int | None = None) -> int | None:
+def resume(runtime: Runtime, run_id: str, priority: int | None = None) -> tuple[int, int] | None:
     """Put a failed, cancelled or interrupted run back in the queue; a worker resumes it (done
-    nodes stay done). Returns its position; None when the run is not resumable. Raises
-    flows.api.RunStillActive while a process still runs its nodes."""
+    nodes stay done). Returns its position and the id of the resumed run's first event (a client
+    follows its stream from there, not from the old run_finished); None when the run is not
+    resumable. Raises flows.api.RunStillActive while a process still runs its nodes."""
     prepare_resume(runtime, run_id)
     if not queue.requeue_for_resume(runtime.db, run_id, priority):
         return None
     where = queue.position(runtime.db, run_id)
-    emit(runtime.db, run_id, RUN_STATUS, {"status": QUEUED})
+    first_event = emit(runtime.db, run_id, RUN_STATUS, {"status": QUEUED})
     emit(runtime.db, run_id, QUEUE, {"action": "resumed", "position": where})
-    return where
+    return where, first_event
 
 
 def queue_state(runtime: Runtime) -> QueueState:

@@ -97,12 +97,14 @@ def cancel_run(run_id: str, app_studio: Studio = Depends(studio)) -> JSONRespons
 def resume_run(run_id: str, body: ResumeRequest | None = None, app_studio: Studio = Depends(studio)) -> dict:
     run = _run_json(app_studio, run_id)
     try:
-        where = queue_actions.resume(app_studio.runtime, run_id, body.priority if body else None)
+        resumed = queue_actions.resume(app_studio.runtime, run_id, body.priority if body else None)
     except RunStillActive as error:
         raise conflict(str(error)) from None
-    if where is None:
+    if resumed is None:
         raise conflict(f"run {run_id} is {run['status']}; only failed, cancelled or interrupted runs resume")
-    return {"run_id": run_id, "position": where}
+    where, first_event = resumed
+    # follow GET events?run_id= with Last-Event-ID: first_event_id - 1 to see the resumed run only
+    return {"run_id": run_id, "position": where, "first_event_id": first_event}
 
 
 @router.get("/events", summary="Server-Sent Events: queue, run_status, node_started, node_progress, "

@@ -134,7 +134,7 @@ export const getRun = async (id) => (await request("GET", `/runs/${id}`)).data;
 export const listRuns = async () => listOf((await request("GET", "/runs")).data, "runs", "items");
 export const setPriority = (id, priority) => request("PATCH", `/runs/${id}`, { body: { priority } });
 export const cancelRun = (id) => request("POST", `/runs/${id}/cancel`);
-export const resumeRun = (id) => request("POST", `/runs/${id}/resume`);
+export const resumeRun = async (id) => (await request("POST", `/runs/${id}/resume`)).data;
 export const getQueue = async () => (await request("GET", "/queue")).data;
 export const pauseQueue = () => request("POST", "/queue/pause");
 export const resumeQueue = () => request("POST", "/queue/resume");

@@ -131,13 +131,14 @@ export function followRun(runId, run = null, after = null) {
 }
 
 /** Queue a failed, cancelled or interrupted run again: what is done stays done. Its stream is
- * followed from after its last event, or it would end again at the old run_finished. */
+ * followed from the resumed run's first event (the server says which), or it would end again at
+ * the old run_finished; the events seen so far may not have reached the old one yet (a reload). */
 export async function resumeCurrentRun() {
   const { run } = store.get();
   if (!run) return;
   try {
-    await api.resumeRun(run.run_id);
-    followRun(run.run_id, { ...run, status: "queued", error: null }, run.lastEventId);
+    const answer = await api.resumeRun(run.run_id);
+    followRun(run.run_id, { ...run, status: "queued", error: null }, answer.first_event_id - 1);
   } catch (error) {
     notify("error", `resume: ${error.message}`);
   }
