@@ -11,6 +11,7 @@ from reelgraph.flows.studio.context import Studio, studio
 from reelgraph.flows.studio.events import QUEUE, RUN_FINISHED, RUN_STATUS, emit
 from reelgraph.flows.studio.models import QueueState
 from reelgraph.flows.runtime import Runtime
+from reelgraph.storage import event_repository as events_repo
 from reelgraph.storage import queue_repository as queue
 from reelgraph.storage.records import CANCELLED, QUEUED, RUNNING
 
@@ -22,9 +23,10 @@ def submit(runtime: Runtime, source: str | Path | dict, *, engine: str, workspac
     """Plan and record a run, put it in the queue; returns (run id, its position). Raises GraphInvalid."""
     run_id, _, _ = create_run_from(runtime, source, engine=engine, workspace_root=workspace_root,
                                    overrides=overrides, targets=targets)
+    # its first event before a worker can claim it, so `queued` never follows the worker's `running`
+    emit(runtime.db, run_id, RUN_STATUS, {"status": QUEUED})
     queue.enqueue(runtime.db, run_id, priority=priority, submitted_by=submitted_by)
     where = queue.position(runtime.db, run_id)
-    emit(runtime.db, run_id, RUN_STATUS, {"status": QUEUED})
     emit(runtime.db, run_id, QUEUE, {"action": "submitted", "position": where, "priority": priority})
     return run_id, where
 
@@ -52,16 +54,17 @@ def cancel(runtime: Runtime, run_id: str) -> str | None:
 
 def resume(runtime: Runtime, run_id: str, priority: int | None = None) -> tuple[int, int] | None:
     """Put a failed, cancelled or interrupted run back in the queue; a worker resumes it (done
-    nodes stay done). Returns its position and the id of the resumed run's first event (a client
-    follows its stream from there, not from the old run_finished); None when the run is not
+    nodes stay done). Returns its position and an event id no older than the resumed run's first
+    event (a client follows the stream from there, not from the old run_finished); None when the run is not
     resumable. Raises flows.api.RunStillActive while a process still runs its nodes."""
     prepare_resume(runtime, run_id)
+    before = events_repo.last_event_id(runtime.db)  # a worker may claim it before `queued` is written
     if not queue.requeue_for_resume(runtime.db, run_id, priority):
         return None
     where = queue.position(runtime.db, run_id)
-    first_event = emit(runtime.db, run_id, RUN_STATUS, {"status": QUEUED})
+    emit(runtime.db, run_id, RUN_STATUS, {"status": QUEUED})
     emit(runtime.db, run_id, QUEUE, {"action": "resumed", "position": where})
-    return where, first_event
+    return where, before + 1
 
 
 def queue_state(runtime: Runtime) -> QueueState:
